@@ -1,0 +1,1 @@
+"""Data loading (CSV, NPZ, built-in samples), validation and preprocessing. No Qt."""

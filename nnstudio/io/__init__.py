@@ -1,0 +1,1 @@
+"""Model files (.npz) and project files (.json). No Qt."""
