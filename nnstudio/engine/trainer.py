@@ -1,0 +1,287 @@
+"""Mini-batch training that can be driven one step at a time.
+
+``Trainer`` owns no thread and no Qt: the command line calls ``run()``, and the desktop
+app's worker calls ``step()`` in its own loop, checking for pause and stop between steps
+and emitting what the reports say. Reports come for free: the loss and per-layer gradient
+norms are by-products of the backward pass, and the epoch metrics reuse the outputs the
+steps already computed (validation adds one forward pass per epoch).
+
+Index conventions: ``epoch`` counts completed epochs (0 before the first ends), ``step``
+counts optimizer updates since the trainer was made.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .losses import loss_value
+from .network import MLP
+from .optimizers import Optimizer, make_optimizer
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or a gradient became NaN or infinite. The weights are those of the last
+    finite step."""
+
+
+@dataclass
+class StepReport:
+    epoch: int  # epochs completed before this step
+    step: int  # updates done, including this one
+    batch_size: int
+    loss: float
+    grad_norms: np.ndarray  # (n_layers,) L2 norm of each layer's weight gradient
+    epoch_report: EpochReport | None = None  # set when this step finished an epoch
+
+
+@dataclass
+class EpochReport:
+    epoch: int  # 1-based number of the epoch just finished
+    train_loss: float  # mean of the batch losses, weighted by batch size
+    val_loss: float | None
+    metric_name: str  # "accuracy" or "r2"
+    train_metric: float
+    val_metric: float | None
+    seconds: float  # wall time of the epoch's steps
+    samples_per_second: float
+    lr: float
+
+
+@dataclass
+class _Running:
+    loss: float = 0.0
+    n: int = 0
+    correct: int = 0
+    sse: float = 0.0
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+def r2_score(pred: np.ndarray, target: np.ndarray) -> float:
+    """Coefficient of determination over all output columns together."""
+    target = np.asarray(target, np.float64)
+    ss_res = float(np.sum((np.asarray(pred, np.float64) - target) ** 2))
+    ss_tot = float(np.sum((target - target.mean(axis=0)) ** 2))
+    return 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+
+
+def predicted_classes(output: np.ndarray) -> np.ndarray:
+    """Class indices from network output: argmax, or ``p >= 0.5`` for one sigmoid unit."""
+    if output.shape[1] == 1:
+        return (output[:, 0] >= 0.5).astype(np.intp)
+    return output.argmax(axis=1)
+
+
+class Trainer:
+    """Shuffled mini-batch training of ``net`` on ``(X, Y)``.
+
+    ``X`` is ``(n, n_inputs)`` and ``Y`` is ``(n, n_outputs)`` (one-hot rows for
+    classification), both already preprocessed. ``task`` is ``"classification"`` or
+    ``"regression"`` and picks the metric (accuracy or R^2); by default it follows the loss.
+    The same ``seed`` and settings give the same weights.
+    """
+
+    def __init__(
+        self,
+        net: MLP,
+        X: np.ndarray,
+        Y: np.ndarray,
+        X_val: np.ndarray | None = None,
+        Y_val: np.ndarray | None = None,
+        *,
+        optimizer: str | Optimizer = "adam",
+        lr: float | None = None,
+        l2: float = 0.0,
+        batch_size: int = 32,
+        epochs: int = 100,
+        seed: int = 0,
+        task: str | None = None,
+        shuffle: bool = True,
+    ):
+        self.net = net
+        self.X = np.ascontiguousarray(X, net.dtype)
+        self.Y = np.ascontiguousarray(Y, net.dtype)
+        if self.X.ndim != 2 or self.X.shape[1] != net.n_inputs:
+            raise ValueError(f"X must be (n, {net.n_inputs}), got {self.X.shape}")
+        if self.Y.shape != (self.X.shape[0], net.n_outputs):
+            raise ValueError(f"Y must be ({self.X.shape[0]}, {net.n_outputs}), got {self.Y.shape}")
+        if self.X.shape[0] == 0:
+            raise ValueError("no training examples")
+        if X_val is not None and len(X_val):
+            self.X_val = np.ascontiguousarray(X_val, net.dtype)
+            self.Y_val = np.ascontiguousarray(Y_val, net.dtype)
+        else:
+            self.X_val = self.Y_val = None
+        if int(batch_size) < 1:
+            raise ValueError(f"batch size must be >= 1, got {batch_size}")
+        if int(epochs) < 1:
+            raise ValueError(f"epochs must be >= 1, got {epochs}")
+        self.batch_size = min(int(batch_size), self.X.shape[0])
+        self.epochs = int(epochs)
+        self.optimizer = (
+            optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer, lr, l2)
+        )
+        if task is None:
+            task = "regression" if net.loss == "mse" else "classification"
+        self.task = task
+        self.metric_name = "accuracy" if task == "classification" else "r2"
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+        self._decay = [p.ndim > 1 for p in net.params()]
+        n = self.X.shape[0]
+        self._Xs = np.empty_like(self.X)  # this epoch's shuffled copy
+        self._Ys = np.empty_like(self.Y)
+        self._labels = predicted_classes(self.Y) if task == "classification" else None
+        self._labels_s = np.empty(n, np.intp) if task == "classification" else None
+        self._pos = n  # position in the current epoch; n means "start a new epoch"
+        self.epoch = 0
+        self.step_count = 0
+        self.history: list[EpochReport] = []
+        self._run = _Running()
+
+    # ------------------------------------------------------------------ controls
+    @property
+    def lr(self) -> float:
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        value = float(value)
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"learning rate must be a positive number, got {value}")
+        self.optimizer.lr = value
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return -(-self.n_samples // self.batch_size)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs
+
+    # ------------------------------------------------------------------ stepping
+    def _new_epoch(self) -> None:
+        if self.shuffle:
+            perm = self.rng.permutation(self.n_samples)
+            np.take(self.X, perm, axis=0, out=self._Xs)
+            np.take(self.Y, perm, axis=0, out=self._Ys)
+            if self._labels is not None:
+                np.take(self._labels, perm, out=self._labels_s)
+        else:
+            self._Xs[...] = self.X
+            self._Ys[...] = self.Y
+            if self._labels is not None:
+                self._labels_s[...] = self._labels
+        self._pos = 0
+        self._run = _Running()
+
+    def train_step(self, Xb: np.ndarray, Yb: np.ndarray):
+        """One update on the batch ``(Xb, Yb)``; returns the ``Gradients`` of the batch.
+
+        Raises ``TrainingDiverged`` (weights untouched) if the loss or a gradient norm is
+        not finite."""
+        g = self.net.gradients(Xb, Yb)
+        if not (np.isfinite(g.loss) and np.isfinite(g.norms).all()):
+            what = "loss" if not np.isfinite(g.loss) else "gradient"
+            raise TrainingDiverged(
+                f"training diverged: the {what} became {g.loss if what == 'loss' else 'infinite'} "
+                f"at epoch {self.epoch + 1}, step {self.step_count + 1}; the weights of the "
+                f"last finite step are kept. Try a smaller learning rate (now {self.lr:g})."
+            )
+        self.optimizer.step(self.net.params(), _interleave(g.weights, g.biases), self._decay)
+        self.step_count += 1
+        return g
+
+    def step(self) -> StepReport:
+        """One mini-batch update. When it ends an epoch, ``report.epoch_report`` is set."""
+        if self.done:
+            raise RuntimeError("training is finished; make a new Trainer or raise epochs")
+        if self._pos >= self.n_samples:
+            self._new_epoch()
+        t0 = time.perf_counter()
+        lo, hi = self._pos, min(self._pos + self.batch_size, self.n_samples)
+        g = self.train_step(self._Xs[lo:hi], self._Ys[lo:hi])
+        m = hi - lo
+        run = self._run
+        run.loss += g.loss * m
+        run.n += m
+        if self._labels is not None:
+            run.correct += int(np.count_nonzero(predicted_classes(g.output) == self._labels_s[lo:hi]))
+        else:
+            d = g.output - self._Ys[lo:hi]
+            run.sse += float(np.vdot(d, d))
+        self._pos = hi
+        run.seconds += time.perf_counter() - t0
+        report = StepReport(self.epoch, self.step_count, m, g.loss, g.norms.copy())
+        if self._pos >= self.n_samples:
+            report.epoch_report = self._end_epoch()
+        return report
+
+    def _end_epoch(self) -> EpochReport:
+        run = self._run
+        self.epoch += 1
+        if self._labels is not None:
+            train_metric = run.correct / run.n
+        else:
+            ss_tot = float(np.sum((self.Y - self.Y.mean(axis=0)) ** 2))
+            train_metric = 1.0 - run.sse / ss_tot if ss_tot > 0 else float("nan")
+        val_loss = val_metric = None
+        if self.X_val is not None:
+            val_loss, val_metric = self.evaluate(self.X_val, self.Y_val)
+        rep = EpochReport(
+            epoch=self.epoch,
+            train_loss=run.loss / run.n,
+            val_loss=val_loss,
+            metric_name=self.metric_name,
+            train_metric=train_metric,
+            val_metric=val_metric,
+            seconds=run.seconds,
+            samples_per_second=run.n / run.seconds if run.seconds > 0 else float("inf"),
+            lr=self.lr,
+        )
+        self.history.append(rep)
+        return rep
+
+    def run_epoch(self) -> EpochReport:
+        """Steps until the current epoch ends (a whole epoch if one had just ended)."""
+        while True:
+            rep = self.step()
+            if rep.epoch_report is not None:
+                return rep.epoch_report
+
+    def __iter__(self) -> Iterator[StepReport]:
+        while not self.done:
+            yield self.step()
+
+    def run(self, callback=None) -> list[EpochReport]:
+        """Train to the end; ``callback(step_report)`` after every step if given."""
+        for rep in self:
+            if callback is not None:
+                callback(rep)
+        return self.history
+
+    def evaluate(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+        """``(loss, accuracy or R^2)`` of the current network on preprocessed data."""
+        out = self.net.forward(X)
+        Y = np.asarray(Y, self.net.dtype)
+        loss = loss_value(self.net.loss, out, Y)
+        if self.task == "classification":
+            metric = float(np.mean(predicted_classes(out) == predicted_classes(Y)))
+        else:
+            metric = r2_score(out, Y)
+        return loss, metric
+
+
+def _interleave(a, b):
+    out = []
+    for x, y in zip(a, b):
+        out += [x, y]
+    return out
