@@ -157,7 +157,5 @@ def apply(name: str, Z: np.ndarray) -> np.ndarray:
 
 def check_name(name: str) -> str:
     if name not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
-        )
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return name

@@ -86,8 +86,12 @@ def _example_loss(loss: str, a: list[float], y: list[float]) -> float:
 
 
 def example_gradients(
-    weights: Sequence, biases: Sequence, activations: Sequence[str], loss: str,
-    x: Sequence[float], y: Sequence[float],
+    weights: Sequence,
+    biases: Sequence,
+    activations: Sequence[str],
+    loss: str,
+    x: Sequence[float],
+    y: Sequence[float],
 ):
     """Loss and gradients of ONE example, as nested Python lists.
 
@@ -139,8 +143,12 @@ def example_gradients(
 
 
 def batch_gradients(
-    weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activations: Sequence[str],
-    loss: str, X: np.ndarray, Y: np.ndarray,
+    weights: Sequence[np.ndarray],
+    biases: Sequence[np.ndarray],
+    activations: Sequence[str],
+    loss: str,
+    X: np.ndarray,
+    Y: np.ndarray,
 ):
     """Loss and gradients averaged over a batch, one example at a time.
 

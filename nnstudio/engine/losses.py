@@ -76,7 +76,11 @@ def loss_value(loss: str, A: np.ndarray, Y: np.ndarray) -> float:
 
 
 def output_delta(
-    loss: str, activation: str, Z: np.ndarray | None, A: np.ndarray, Y: np.ndarray,
+    loss: str,
+    activation: str,
+    Z: np.ndarray | None,
+    A: np.ndarray,
+    Y: np.ndarray,
     out: np.ndarray,
 ) -> np.ndarray:
     """dL/dZ of the output layer, written into ``out`` (same shape as ``A``)."""

@@ -97,7 +97,9 @@ class MLP:
         loss = loss or default_loss(acts[-1])
         check_pair(acts[-1], loss)
         if init != "auto" and init not in INITIALIZERS:
-            raise ValueError(f"unknown initializer {init!r}; choose one of {', '.join(INITIALIZERS)}")
+            raise ValueError(
+                f"unknown initializer {init!r}; choose one of {', '.join(INITIALIZERS)}"
+            )
         self.layer_sizes = sizes
         self.activations = acts
         self.loss = loss
@@ -107,7 +109,9 @@ class MLP:
         self.biases: list[np.ndarray] = []
         for fan_in, fan_out, act in zip(sizes[:-1], sizes[1:], acts):
             name = default_initializer(act) if init == "auto" else init
-            self.weights.append(np.ascontiguousarray(INITIALIZERS[name](rng, fan_in, fan_out), self.dtype))
+            self.weights.append(
+                np.ascontiguousarray(INITIALIZERS[name](rng, fan_in, fan_out), self.dtype)
+            )
             self.biases.append(np.zeros(fan_out, self.dtype))
         self._dW = [np.empty_like(W) for W in self.weights]
         self._db = [np.empty_like(b) for b in self.biases]
@@ -204,9 +208,9 @@ class MLP:
         n = X.shape[0]
         result = np.empty((n, self.n_outputs), self.dtype)
         for start in range(0, n, batch):
-            chunk = X[start:start + batch]
+            chunk = X[start : start + batch]
             A = [np.empty((chunk.shape[0], k), self.dtype) for k in self.layer_sizes[1:]]
-            result[start:start + batch] = self._forward_into(chunk, A)
+            result[start : start + batch] = self._forward_into(chunk, A)
         return result
 
     def loss_on(self, X: np.ndarray, Y: np.ndarray) -> float:

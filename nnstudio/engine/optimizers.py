@@ -119,7 +119,11 @@ class Adam(Optimizer):
     name = "adam"
 
     def __init__(
-        self, lr: float, l2: float = 0.0, beta1: float = 0.9, beta2: float = 0.999,
+        self,
+        lr: float,
+        l2: float = 0.0,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
         eps: float = 1e-8,
     ):
         super().__init__(lr, l2)
@@ -150,7 +154,11 @@ class Adam(Optimizer):
 
 
 def make_optimizer(
-    name: str, lr: float | None = None, l2: float = 0.0, *, momentum: float = 0.9,
+    name: str,
+    lr: float | None = None,
+    l2: float = 0.0,
+    *,
+    momentum: float = 0.9,
     nesterov: bool = False,
 ) -> Optimizer:
     """An optimizer by name; ``lr=None`` takes the default for that optimizer."""

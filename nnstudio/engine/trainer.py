@@ -214,7 +214,9 @@ class Trainer:
         run.loss += g.loss * m
         run.n += m
         if self._labels is not None:
-            run.correct += int(np.count_nonzero(predicted_classes(g.output) == self._labels_s[lo:hi]))
+            run.correct += int(
+                np.count_nonzero(predicted_classes(g.output) == self._labels_s[lo:hi])
+            )
         else:
             d = g.output - self._Ys[lo:hi]
             run.sse += float(np.vdot(d, d))
