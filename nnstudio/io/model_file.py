@@ -1,0 +1,280 @@
+"""Model files: a trained network and its preprocessing in one ``.npz``.
+
+The format is a contract (see the README): anyone with only NumPy can load it with
+``numpy.load(path, allow_pickle=False)`` and compute predictions. Keys:
+
+==========================  ==================  =============================================
+``layers.{i}.weight``       (fan_out, fan_in)   dense layer i = 0..L-1 (torch.nn.Linear layout)
+``layers.{i}.bias``         (fan_out,)          its bias
+``input.mean``/``.scale``   (n_features,)       network input = (raw_x - mean) / scale
+``target.mean``/``.scale``  (n_outputs,)        regression only: prediction = out * scale + mean
+``meta``                    () str              JSON: format, version, layer_sizes, ...
+==========================  ==================  =============================================
+
+The engine keeps ``W`` as (fan_in, fan_out); this module transposes on the way in and out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..engine.activations import ACTIVATIONS
+from ..engine.losses import LOSSES, check_pair
+from ..engine.network import MLP
+from ..engine.trainer import predicted_classes
+from .atomic import atomic_writer
+
+FORMAT = "nnstudio.mlp"
+VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read or written; the message says which and why."""
+
+
+@dataclass
+class TrainedModel:
+    """A network with everything needed to go from raw features to predictions."""
+
+    net: MLP
+    task: str  # "classification" | "regression"
+    input_mean: np.ndarray  # (n_features,)
+    input_scale: np.ndarray  # (n_features,)
+    feature_names: list[str]
+    target_name: str = "target"
+    classes: list | None = None  # classification: output unit j is classes[j]
+    target_mean: np.ndarray | None = None  # regression: (n_outputs,)
+    target_scale: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)  # more meta: training settings, metrics
+
+    def output(self, X) -> np.ndarray:
+        """Network output for raw features ``X (n, n_features)``, in float64: class
+        probabilities, or regression values in the target's own units."""
+        X = np.asarray(X, np.float64)
+        if X.ndim != 2 or X.shape[1] != len(self.input_mean):
+            raise ValueError(f"expected {len(self.input_mean)} feature columns, got {X.shape}")
+        out = self.net.forward((X - self.input_mean) / self.input_scale).astype(np.float64)
+        if self.task == "regression" and self.target_mean is not None:
+            out = out * self.target_scale + self.target_mean
+        return out
+
+    def predict_proba(self, X) -> np.ndarray:
+        """``(n, n_classes)`` probabilities; one sigmoid unit gives ``[1 - p, p]``."""
+        out = self.output(X)
+        if out.shape[1] == 1:
+            return np.column_stack([1 - out[:, 0], out[:, 0]])
+        return out
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels (object array of the original labels) or regression values
+        (``(n,)`` for one output, else ``(n, k)``)."""
+        out = self.output(X)
+        if self.task == "classification":
+            labels = np.empty(len(self.classes), dtype=object)
+            labels[:] = self.classes
+            return labels[predicted_classes(out)]
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def meta(self) -> dict:
+        meta = dict(self.extra)
+        meta.update(
+            format=FORMAT,
+            version=VERSION,
+            layer_sizes=list(self.net.layer_sizes),
+            activations=list(self.net.activations),
+            loss=self.net.loss,
+            task=self.task,
+            classes=_jsonable(self.classes) if self.classes is not None else None,
+            feature_names=list(self.feature_names),
+            target_name=self.target_name,
+            dtype=str(self.net.dtype),
+            nnstudio_version=__version__,
+        )
+        return meta
+
+
+def _jsonable(values):
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def save_model(model: TrainedModel, path: str | os.PathLike) -> None:
+    """Write ``model`` to ``path`` atomically. Raises ``ModelFileError`` on failure."""
+    arrays: dict[str, np.ndarray] = {}
+    for i, (W, b) in enumerate(zip(model.net.weights, model.net.biases)):
+        arrays[f"layers.{i}.weight"] = np.ascontiguousarray(W.T)
+        arrays[f"layers.{i}.bias"] = b
+    arrays["input.mean"] = np.asarray(model.input_mean, np.float64)
+    arrays["input.scale"] = np.asarray(model.input_scale, np.float64)
+    if model.task == "regression" and model.target_mean is not None:
+        arrays["target.mean"] = np.asarray(model.target_mean, np.float64)
+        arrays["target.scale"] = np.asarray(model.target_scale, np.float64)
+    arrays["meta"] = np.array(json.dumps(model.meta()))
+    try:
+        with atomic_writer(path, "wb") as fh:
+            np.savez(fh, **arrays)
+    except OSError as exc:
+        raise ModelFileError(
+            f"{path}: cannot write the model file ({exc.strerror or exc}); "
+            "choose a folder you can write to"
+        ) from exc
+
+
+def load_model(path: str | os.PathLike) -> TrainedModel:
+    """Read a model file, checking every key, shape and name against the contract."""
+    name = Path(path).name
+    if not os.path.exists(path):
+        raise ModelFileError(f"{path}: no such model file; check the path")
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path}: is a folder, not a model file; pick the .npz file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise ModelFileError(
+                f"{name}: holds pickled Python objects, which nnstudio never loads; "
+                "export the model again with nnstudio"
+            ) from exc
+        raise ModelFileError(f"{name}: not a readable .npz model file ({exc})") from exc
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        raise ModelFileError(
+            f"{name}: not a valid .npz model file (truncated or corrupt: {exc}); "
+            "export the model again"
+        ) from exc
+    return _from_arrays(name, arrays)
+
+
+def _fail(name: str, what: str) -> ModelFileError:
+    return ModelFileError(f"{name}: {what}")
+
+
+def _from_arrays(name: str, arrays: dict[str, np.ndarray]) -> TrainedModel:
+    if "meta" not in arrays:
+        raise _fail(name, "no 'meta' entry; this is not an nnstudio model file")
+    try:
+        meta = json.loads(str(arrays["meta"][()]))
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _fail(name, f"'meta' is not valid JSON ({exc}); export the model again") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _fail(name, f"'meta' does not say format {FORMAT!r}; not an nnstudio model file")
+    version = meta.get("version")
+    if not isinstance(version, int):
+        raise _fail(name, "'meta' has no integer version")
+    if version > VERSION:
+        raise _fail(
+            name,
+            f"model format version {version} is newer than this nnstudio reads ({VERSION}); "
+            "upgrade nnstudio",
+        )
+    sizes = meta.get("layer_sizes")
+    acts = meta.get("activations")
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) < 2
+        or not all(isinstance(s, int) and s >= 1 for s in sizes)
+    ):
+        raise _fail(name, f"'layer_sizes' must be a list of >= 2 positive integers, got {sizes!r}")
+    if not isinstance(acts, list) or len(acts) != len(sizes) - 1:
+        raise _fail(name, f"'activations' must list one name per dense layer ({len(sizes) - 1})")
+    for a in acts:
+        if a not in ACTIVATIONS:
+            raise _fail(name, f"unknown activation {a!r}; known ones are {', '.join(ACTIVATIONS)}")
+    if "softmax" in acts[:-1]:
+        raise _fail(name, "softmax is only allowed on the output layer")
+    task = meta.get("task")
+    if task not in ("classification", "regression"):
+        raise _fail(name, f"'task' must be classification or regression, got {task!r}")
+    loss = meta.get("loss") or ("mse" if task == "regression" else None)
+    if loss not in LOSSES:
+        raise _fail(name, f"unknown loss {loss!r}; known ones are {', '.join(LOSSES)}")
+    try:
+        check_pair(acts[-1], loss)
+    except ValueError as exc:
+        raise _fail(name, str(exc)) from exc
+
+    weights, biases = [], []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        W = _get(name, arrays, f"layers.{i}.weight", (fan_out, fan_in))
+        b = _get(name, arrays, f"layers.{i}.bias", (fan_out,))
+        weights.append(W.T)
+        biases.append(b)
+    extra_layers = [
+        k
+        for k in arrays
+        if k.startswith("layers.")
+        and k.split(".")[1] not in {str(i) for i in range(len(sizes) - 1)}
+    ]
+    if extra_layers:
+        raise _fail(name, f"has layers beyond layer_sizes: {', '.join(sorted(extra_layers))}")
+    n_in, n_out = sizes[0], sizes[-1]
+    mean = _get(name, arrays, "input.mean", (n_in,)).astype(np.float64)
+    scale = _get(name, arrays, "input.scale", (n_in,)).astype(np.float64)
+    if np.any(scale == 0):
+        raise _fail(name, "'input.scale' contains zeros")
+    t_mean = t_scale = None
+    if task == "regression":
+        if "target.mean" in arrays or "target.scale" in arrays:
+            t_mean = _get(name, arrays, "target.mean", (n_out,)).astype(np.float64)
+            t_scale = _get(name, arrays, "target.scale", (n_out,)).astype(np.float64)
+    classes = meta.get("classes")
+    if task == "classification":
+        want = 2 if n_out == 1 else n_out
+        if not isinstance(classes, list) or len(classes) != want:
+            raise _fail(
+                name,
+                f"'classes' must list {want} labels for {n_out} output unit(s), got {classes!r}",
+            )
+    features = meta.get("feature_names") or [f"x{j + 1}" for j in range(n_in)]
+    if not isinstance(features, list) or len(features) != n_in:
+        raise _fail(name, f"'feature_names' must list {n_in} names")
+    dtype = meta.get("dtype")
+    dtype = dtype if dtype in ("float32", "float64") else weights[0].dtype
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        dtype = np.float64
+    net = MLP(sizes, acts, loss, dtype=dtype, seed=0)
+    net.set_params(weights, biases)
+    known = {
+        "format",
+        "version",
+        "layer_sizes",
+        "activations",
+        "loss",
+        "task",
+        "classes",
+        "feature_names",
+        "target_name",
+        "dtype",
+        "nnstudio_version",
+    }
+    return TrainedModel(
+        net=net,
+        task=task,
+        input_mean=mean,
+        input_scale=scale,
+        feature_names=[str(f) for f in features],
+        target_name=str(meta.get("target_name") or "target"),
+        classes=classes if task == "classification" else None,
+        target_mean=t_mean,
+        target_scale=t_scale,
+        extra={k: v for k, v in meta.items() if k not in known},
+    )
+
+
+def _get(name: str, arrays: dict, key: str, shape: tuple) -> np.ndarray:
+    if key not in arrays:
+        raise _fail(name, f"missing array {key!r}; export the model again")
+    a = arrays[key]
+    if a.shape != shape:
+        raise _fail(name, f"{key!r} has shape {a.shape}, expected {shape} from layer_sizes")
+    if a.dtype.kind != "f":
+        raise _fail(name, f"{key!r} must hold floating-point numbers, not {a.dtype}")
+    if not np.all(np.isfinite(a)):
+        raise _fail(name, f"{key!r} contains NaN or infinite values")
+    return a

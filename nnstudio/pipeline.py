@@ -1,0 +1,239 @@
+"""From a dataset and settings to a network, a trainer and a model file. No Qt.
+
+This is the one place that decides how a ``Dataset`` becomes training arrays and an
+``MLP``: the command line and the desktop app both call ``build_session`` and
+``Session.model``, so a model trained in either behaves the same in the other.
+
+Decisions (also in the README):
+
+- Classification uses one softmax unit per class with cross-entropy, unless the loss is
+  ``binary_cross_entropy`` on two classes, which uses one sigmoid unit (``classes[1]`` is
+  the positive class). Regression uses linear output units with mse on standardized
+  targets.
+- Hidden layers default to two of 32 ReLU units, trained by Adam (lr 0.01), batch 32,
+  100 epochs, validation split 0.2, seed 0: enough for the built-in samples and small
+  tables without tuning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from .data.dataset import Dataset
+from .data.preprocessing import PreparedData, prepare
+from .engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .engine.losses import LOSSES, check_pair
+from .engine.network import MLP
+from .engine.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from .engine.trainer import Trainer
+from .io.model_file import TrainedModel
+
+#: the widest hidden layer and the most hidden layers the app and CLI accept
+MAX_UNITS = 4096
+MAX_HIDDEN_LAYERS = 16
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it and says what is allowed."""
+
+
+@dataclass
+class TrainConfig:
+    hidden_layers: list[int] = field(default_factory=lambda: [32, 32])
+    hidden_activations: list[str] | None = None  # one per hidden layer; None: `activation`
+    activation: str = "relu"
+    output_activation: str | None = None  # None: softmax (classification) / linear
+    loss: str | None = None  # None: follows the output activation
+    optimizer: str = "adam"
+    lr: float | None = None  # None: the optimizer's default
+    momentum: float = 0.9
+    nesterov: bool = False
+    epochs: int = 100
+    batch_size: int = 32
+    l2: float = 0.0
+    val_split: float = 0.2
+    seed: int = 0
+    dtype: str = "float32"
+
+    def activations_for_hidden(self) -> list[str]:
+        if self.hidden_activations is not None:
+            return list(self.hidden_activations)
+        return [self.activation] * len(self.hidden_layers)
+
+    @property
+    def learning_rate(self) -> float:
+        return DEFAULT_LR[self.optimizer] if self.lr is None else float(self.lr)
+
+    def validate(self) -> TrainConfig:
+        """Raise ``ConfigError`` naming the first setting that is out of range."""
+        if len(self.hidden_layers) > MAX_HIDDEN_LAYERS:
+            raise ConfigError(f"at most {MAX_HIDDEN_LAYERS} hidden layers are allowed")
+        for i, n in enumerate(self.hidden_layers):
+            if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_UNITS:
+                raise ConfigError(
+                    f"hidden layer {i + 1} has {n!r} units; use a whole number from 1 to "
+                    f"{MAX_UNITS}"
+                )
+        acts = self.activations_for_hidden()
+        if len(acts) != len(self.hidden_layers):
+            raise ConfigError(
+                f"{len(acts)} activations for {len(self.hidden_layers)} hidden layers; "
+                "give one per hidden layer"
+            )
+        for a in acts:
+            if a not in HIDDEN_ACTIVATIONS:
+                choices = ", ".join(HIDDEN_ACTIVATIONS)
+                raise ConfigError(f"unknown hidden activation {a!r}; choose one of {choices}")
+        if self.output_activation is not None and self.output_activation not in ACTIVATIONS:
+            raise ConfigError(
+                f"unknown output activation {self.output_activation!r}; choose one of "
+                f"{', '.join(ACTIVATIONS)}"
+            )
+        if self.loss is not None and self.loss not in LOSSES:
+            raise ConfigError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(
+                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
+        _positive("learning rate", self.learning_rate)
+        _whole("epochs", self.epochs, 1, 1_000_000)
+        _whole("batch size", self.batch_size, 1, 1_000_000)
+        if not (math.isfinite(self.l2) and self.l2 >= 0):
+            raise ConfigError(f"L2 must be a number >= 0, got {self.l2}")
+        if not (math.isfinite(self.val_split) and 0 <= self.val_split < 1):
+            raise ConfigError(f"validation split must be in [0, 1), got {self.val_split}")
+        if not (0 <= self.momentum < 1):
+            raise ConfigError(f"momentum must be in [0, 1), got {self.momentum}")
+        _whole("seed", self.seed, 0, 2**32 - 1)
+        if self.dtype not in ("float32", "float64"):
+            raise ConfigError(f"dtype must be float32 or float64, got {self.dtype!r}")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        """Build from a dict (e.g. a project file), ignoring unknown keys; validated."""
+        if not isinstance(d, dict):
+            raise ConfigError("training settings must be a JSON object")
+        names = {f.name for f in fields(cls)}
+        try:
+            cfg = cls(**{k: v for k, v in d.items() if k in names})
+            cfg.hidden_layers = [int(n) for n in cfg.hidden_layers]
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"invalid training settings: {exc}") from exc
+        return cfg.validate()
+
+
+def _positive(what: str, value) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ConfigError(f"{what} must be a positive number, got {value!r}")
+
+
+def _whole(what: str, value, lo: int, hi: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not lo <= value <= hi:
+        raise ConfigError(f"{what} must be a whole number from {lo} to {hi}, got {value!r}")
+
+
+def output_layer(ds: Dataset, cfg: TrainConfig) -> tuple[int, str, str]:
+    """``(n_output_units, output_activation, loss)`` for this data and these settings."""
+    if ds.task == "classification":
+        k = len(ds.classes)
+        act = cfg.output_activation
+        loss = cfg.loss
+        if act is None:
+            act = "sigmoid" if (loss == "binary_cross_entropy" and k == 2) else "softmax"
+        if loss is None:
+            loss = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(act, "mse")
+        units = 1 if (act == "sigmoid" and k == 2 and loss == "binary_cross_entropy") else k
+    else:
+        act = cfg.output_activation or "linear"
+        loss = cfg.loss or "mse"
+        if loss != "mse":
+            raise ConfigError(f"loss {loss!r} is for classification; regression uses mse")
+        units = ds.n_outputs
+    try:
+        check_pair(act, loss)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return units, act, loss
+
+
+def training_targets(Y: np.ndarray, units: int) -> np.ndarray:
+    """One-hot rows for ``k`` units, or the positive-class column for one sigmoid unit."""
+    return Y[:, 1:2] if units == 1 and Y.shape[1] == 2 else Y
+
+
+@dataclass
+class Session:
+    """Everything one training run needs, built from a dataset and settings."""
+
+    dataset: Dataset
+    config: TrainConfig
+    data: PreparedData
+    net: MLP
+    trainer: Trainer
+
+    def model(self, **extra) -> TrainedModel:
+        """A snapshot of the current network with its preprocessing, for saving."""
+        d = self.data
+        meta = {"training": self.config.to_dict(), "epochs_trained": self.trainer.epoch}
+        if self.trainer.history:
+            last = self.trainer.history[-1]
+            meta["metrics"] = {
+                "train_loss": last.train_loss,
+                "val_loss": last.val_loss,
+                f"train_{last.metric_name}": last.train_metric,
+                f"val_{last.metric_name}": last.val_metric,
+            }
+        meta["dataset"] = self.dataset.source
+        meta.update(extra)
+        ts = d.target_scaler
+        return TrainedModel(
+            net=self.net.copy(),
+            task=self.dataset.task,
+            input_mean=d.input_scaler.mean.copy(),
+            input_scale=d.input_scaler.scale.copy(),
+            feature_names=list(self.dataset.feature_names),
+            target_name=self.dataset.target_name,
+            classes=list(self.dataset.classes) if self.dataset.task == "classification" else None,
+            target_mean=None if ts is None else np.atleast_1d(ts.mean).copy(),
+            target_scale=None if ts is None else np.atleast_1d(ts.scale).copy(),
+            extra=meta,
+        )
+
+    def output(self, X_raw: np.ndarray) -> np.ndarray:
+        """Network output for raw (unstandardized) features, e.g. a decision-boundary grid."""
+        X = self.data.input_scaler.transform(np.asarray(X_raw, np.float64))
+        return self.net.forward(X)
+
+
+def build_session(ds: Dataset, cfg: TrainConfig, data: PreparedData | None = None) -> Session:
+    """Prepare the data, make the network (weights from ``cfg.seed``) and its trainer."""
+    cfg.validate()
+    units, out_act, loss = output_layer(ds, cfg)
+    if data is None:
+        data = prepare(ds, val_split=cfg.val_split, seed=cfg.seed, dtype=np.dtype(cfg.dtype))
+    sizes = [ds.n_features, *cfg.hidden_layers, units]
+    acts = [*cfg.activations_for_hidden(), out_act]
+    net = MLP(sizes, acts, loss, dtype=cfg.dtype, seed=cfg.seed)
+    optimizer = make_optimizer(
+        cfg.optimizer, cfg.learning_rate, cfg.l2, momentum=cfg.momentum, nesterov=cfg.nesterov
+    )
+    trainer = Trainer(
+        net,
+        data.X_train,
+        training_targets(data.Y_train, units),
+        data.X_val,
+        training_targets(data.Y_val, units) if len(data.X_val) else None,
+        optimizer=optimizer,
+        batch_size=cfg.batch_size,
+        epochs=cfg.epochs,
+        seed=cfg.seed,
+        task=ds.task,
+    )
+    return Session(ds, cfg, data, net, trainer)
