@@ -3,10 +3,11 @@
 The names are a contract: the model file stores them as they are written here.
 
 ``ACTIVATIONS[name](Z)`` overwrites ``Z`` (shape ``(n_samples, n_units)``) with ``f(Z)``
-and returns it. ``DERIVATIVES[name](Z, A, delta)`` overwrites ``delta`` (dL/dA) with
-dL/dZ, given the pre-activation ``Z`` (may be ``None`` for the activations that only
-need ``A``) and the activation ``A = f(Z)``. Derivatives are written in terms of the
-output ``A`` where that is possible, so the forward pass need not keep ``Z``.
+and returns it. ``DERIVATIVES[name](work, A, delta)`` overwrites ``delta`` (dL/dA) with
+dL/dZ, given the activation ``A = f(Z)``; ``work`` is ``None`` or a scratch array shaped
+like ``A`` that the derivative may overwrite, which spares it a temporary. Every
+derivative is written in terms of the output ``A``, so the forward pass need not keep
+``Z``.
 
 This module is NumPy only and imports nothing else from nnstudio.
 """
@@ -76,49 +77,67 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return Z
 
 
-def _d_sigmoid(Z, A, delta):
+def _scratch(work, A):
+    return np.empty_like(A) if work is None else work
+
+
+def _d_sigmoid(work, A, delta):
     # f' = a (1 - a)
-    delta *= A
-    delta *= 1 - A
+    t = np.subtract(1, A, out=_scratch(work, A))
+    t *= A
+    delta *= t
     return delta
 
 
-def _d_tanh(Z, A, delta):
+def _d_tanh(work, A, delta):
     # f' = 1 - a^2
-    delta *= 1 - A * A
+    t = np.multiply(A, A, out=_scratch(work, A))
+    np.subtract(1, t, out=t)
+    delta *= t
     return delta
 
 
-def _d_relu(Z, A, delta):
-    # f' = 1 where a > 0, else 0; sign(a) is exactly that and needs no boolean temporary.
-    delta *= np.sign(A)
+def _d_relu(work, A, delta):
+    # f' = 1 where a > 0, else 0: sign(a) is exactly that, since a >= 0.
+    delta *= np.sign(A, out=_scratch(work, A))
     return delta
 
 
-def _d_leaky_relu(Z, A, delta):
-    delta *= np.where(A > 0, 1.0, LEAKY_RELU_SLOPE).astype(A.dtype, copy=False)
+def _d_leaky_relu(work, A, delta):
+    # f' = 1 where a > 0, else the slope; a > 0 exactly where z > 0.
+    t = np.greater(A, 0, out=_scratch(work, A))
+    t *= 1 - LEAKY_RELU_SLOPE
+    t += LEAKY_RELU_SLOPE
+    delta *= t
     return delta
 
 
-def _d_elu(Z, A, delta):
-    # f' = 1 for a > 0, and a + alpha below (since a = alpha (e^z - 1)).
-    delta *= np.where(A > 0, 1.0, A + ELU_ALPHA).astype(A.dtype, copy=False)
+def _d_elu(work, A, delta):
+    # f' = 1 for a > 0, and a + alpha below (since a = alpha (e^z - 1) there).
+    t = np.add(A, ELU_ALPHA, out=_scratch(work, A))
+    # a > 0 gives a + alpha > 1, capped to 1; below, a + alpha = alpha e^z <= 1 (alpha is 1)
+    np.minimum(t, 1, out=t)
+    delta *= t
     return delta
 
 
-def _d_softplus(Z, A, delta):
+def _d_softplus(work, A, delta):
     # f' = sigmoid(z) = 1 - exp(-a)
-    delta *= -np.expm1(-A)
+    t = np.negative(A, out=_scratch(work, A))
+    np.expm1(t, out=t)
+    np.negative(t, out=t)
+    delta *= t
     return delta
 
 
-def _d_linear(Z, A, delta):
+def _d_linear(work, A, delta):
     return delta
 
 
-def _d_softmax(Z, A, delta):
+def _d_softmax(work, A, delta):
     # Jacobian-vector product of softmax, row by row: a * (g - sum(g * a)).
-    s = np.sum(delta * A, axis=-1, keepdims=True)
+    t = np.multiply(delta, A, out=_scratch(work, A))
+    s = t.sum(axis=-1, keepdims=True)
     delta -= s
     delta *= A
     return delta

@@ -78,18 +78,18 @@ def loss_value(loss: str, A: np.ndarray, Y: np.ndarray) -> float:
 def output_delta(
     loss: str,
     activation: str,
-    Z: np.ndarray | None,
     A: np.ndarray,
     Y: np.ndarray,
     out: np.ndarray,
+    scale: float = 1.0,
 ) -> np.ndarray:
-    """dL/dZ of the output layer, written into ``out`` (same shape as ``A``)."""
+    """``scale`` times dL/dZ of the output layer, written into ``out`` (shaped like ``A``)."""
     m = A.shape[0]
     np.subtract(A, Y, out=out)
-    out *= 1.0 / m
+    out *= scale / m
     if (activation, loss) in FUSED_PAIRS:
         return out
     if loss != "mse":
         check_pair(activation, loss)
     # mse: dL/dA = (A - Y) / m, then through the activation's derivative
-    return DERIVATIVES[activation](Z, A, out)
+    return DERIVATIVES[activation](None, A, out)

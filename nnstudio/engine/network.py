@@ -58,6 +58,7 @@ class _Workspace:
     def __init__(self, sizes: Sequence[int], m: int, dtype: np.dtype):
         self.A = [np.empty((m, n), dtype) for n in sizes[1:]]
         self.D = [np.empty((m, n), dtype) for n in sizes[1:]]
+        self.S = [np.empty((m, n), dtype) for n in sizes[1:-1]]  # scratch, hidden layers
 
 
 class MLP:
@@ -141,6 +142,13 @@ class MLP:
             out += [W, b]
         return out
 
+    def grad_arrays(self) -> list[np.ndarray]:
+        """``[dW0, db0, dW1, db1, ...]``: the buffers ``gradients`` fills, in ``params`` order."""
+        out = []
+        for dW, db in zip(self._dW, self._db):
+            out += [dW, db]
+        return out
+
     def set_params(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
         """Copy weights ``(fan_in, fan_out)`` and biases ``(fan_out,)`` into the network."""
         if len(weights) != self.n_layers or len(biases) != self.n_layers:
@@ -217,10 +225,13 @@ class MLP:
         """The loss of the whole of ``X`` against ``Y`` (no gradients)."""
         return loss_value(self.loss, self.forward(X), np.asarray(Y, self.dtype))
 
-    def gradients(self, X: np.ndarray, Y: np.ndarray) -> Gradients:
+    def gradients(self, X: np.ndarray, Y: np.ndarray, scale: float = 1.0) -> Gradients:
         """Loss and gradients of one batch ``X (m, n_inputs)``, ``Y (m, n_outputs)``.
 
-        The loss is the batch average (see ``losses``); weight decay is the optimizer's."""
+        The loss is the batch average (see ``losses``); weight decay is the optimizer's.
+        The returned gradient arrays are multiplied by ``scale`` (plain SGD passes its
+        learning rate and so saves a pass over every weight); the loss and the norms are
+        those of the unscaled gradient."""
         X = self._input(X)
         m = X.shape[0]
         Y = np.asarray(Y)
@@ -233,7 +244,7 @@ class MLP:
         out = self._forward_into(X, A)
         loss = loss_value(self.loss, out, Y)
         L = self.n_layers
-        output_delta(self.loss, self.activations[-1], None, out, Y, out=D[-1])
+        output_delta(self.loss, self.activations[-1], out, Y, out=D[-1], scale=scale)
         norms = np.empty(L)
         for i in range(L - 1, -1, -1):
             a_prev = A[i - 1] if i > 0 else X
@@ -241,9 +252,9 @@ class MLP:
             np.matmul(a_prev.T, D[i], out=dW)
             np.sum(D[i], axis=0, out=self._db[i])
             flat = dW.ravel()
-            norms[i] = np.sqrt(np.dot(flat, flat))
+            norms[i] = np.sqrt(np.dot(flat, flat)) / abs(scale)
             if i > 0:
                 # dA_prev = dZ @ W.T, then through layer i-1's activation, in place
                 np.matmul(D[i], self.weights[i].T, out=D[i - 1])
-                _act.DERIVATIVES[self.activations[i - 1]](None, A[i - 1], D[i - 1])
+                _act.DERIVATIVES[self.activations[i - 1]](ws.S[i - 1], A[i - 1], D[i - 1])
         return Gradients(loss, self._dW, self._db, norms, out)

@@ -131,7 +131,9 @@ class Trainer:
         self.metric_name = "accuracy" if task == "classification" else "r2"
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
-        self._decay = [p.ndim > 1 for p in net.params()]
+        self._params = net.params()
+        self._grads = net.grad_arrays()
+        self._decay = [p.ndim > 1 for p in self._params]
         n = self.X.shape[0]
         self._Xs = np.empty_like(self.X)  # this epoch's shuffled copy
         self._Ys = np.empty_like(self.Y)
@@ -188,7 +190,10 @@ class Trainer:
 
         Raises ``TrainingDiverged`` (weights untouched) if the loss or a gradient norm is
         not finite."""
-        g = self.net.gradients(Xb, Yb)
+        opt = self.optimizer
+        # Overflow is not an error here: it shows up as a non-finite loss or norm below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = self.net.gradients(Xb, Yb, scale=opt.lr if opt.prescales else 1.0)
         if not (np.isfinite(g.loss) and np.isfinite(g.norms).all()):
             what = "loss" if not np.isfinite(g.loss) else "gradient"
             raise TrainingDiverged(
@@ -196,7 +201,7 @@ class Trainer:
                 f"at epoch {self.epoch + 1}, step {self.step_count + 1}; the weights of the "
                 f"last finite step are kept. Try a smaller learning rate (now {self.lr:g})."
             )
-        self.optimizer.step(self.net.params(), _interleave(g.weights, g.biases), self._decay)
+        opt.step(self._params, self._grads, self._decay, prescaled=opt.prescales)
         self.step_count += 1
         return g
 
@@ -272,7 +277,8 @@ class Trainer:
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
         """``(loss, accuracy or R^2)`` of the current network on preprocessed data."""
-        out = self.net.forward(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self.net.forward(X)
         Y = np.asarray(Y, self.net.dtype)
         loss = loss_value(self.net.loss, out, Y)
         if self.task == "classification":
@@ -280,10 +286,3 @@ class Trainer:
         else:
             metric = r2_score(out, Y)
         return loss, metric
-
-
-def _interleave(a, b):
-    out = []
-    for x, y in zip(a, b):
-        out += [x, y]
-    return out

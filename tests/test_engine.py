@@ -1,0 +1,273 @@
+"""The matrix engine against independent truths: central differences, the loop engine,
+and numbers worked by hand."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnstudio.engine import MLP, Trainer, TrainingDiverged, make_optimizer
+from nnstudio.engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from nnstudio.engine.gradcheck import max_relative_error, numerical_gradients
+from nnstudio.engine.loop import batch_gradients
+from nnstudio.engine.losses import loss_value
+
+# (output activation, loss) pairs the engine accepts
+PAIRS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")] + [
+    (a, "mse") for a in ACTIVATIONS
+]
+
+
+def _targets(rng, loss, m, k):
+    if loss == "cross_entropy":
+        return np.eye(k)[rng.integers(0, k, m)]
+    if loss == "binary_cross_entropy":
+        return rng.integers(0, 2, (m, k)).astype(float)
+    return rng.normal(size=(m, k))
+
+
+def _net(sizes, acts, loss, seed, dtype=np.float64):
+    net = MLP(sizes, acts, loss, dtype=dtype, seed=seed)
+    # Non-zero biases: with zero biases a layer of dead ReLUs feeds exactly z = 0 into the
+    # next, where the derivative has a kink and central differences give 1/2.
+    rng = np.random.default_rng(seed + 1000)
+    for b in net.biases:
+        b[...] = rng.normal(0, 0.3, b.shape)
+    return net
+
+
+def _copy_grads(g):
+    return [w.copy() for w in g.weights], [b.copy() for b in g.biases]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("out,loss", PAIRS)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_gradient_matches_central_differences(hidden, out, loss, depth):
+    rng = np.random.default_rng(depth)
+    sizes = [3, 5, 4, 3][:depth] + [3]
+    net = _net(sizes, [hidden] * (depth - 1) + [out], loss, seed=depth)
+    X = rng.normal(size=(6, 3))
+    Y = _targets(rng, loss, 6, 3)
+    dW, db = _copy_grads(net.gradients(X, Y))
+    nW, nb = numerical_gradients(net, X, Y)
+    assert max_relative_error(dW, nW) < 1e-6
+    assert max_relative_error(db, nb) < 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=2, max_size=5),
+    m=st.integers(1, 5),
+    pair=st.sampled_from(PAIRS),
+    hidden=st.sampled_from(HIDDEN_ACTIVATIONS),
+    seed=st.integers(0, 2**16),
+)
+def test_matrix_engine_equals_loop_engine(sizes, m, pair, hidden, seed):
+    out, loss = pair
+    if out == "softmax" and sizes[-1] == 1 and loss == "cross_entropy":
+        sizes[-1] = 2
+    rng = np.random.default_rng(seed)
+    net = _net(sizes, [hidden] * (len(sizes) - 2) + [out], loss, seed)
+    X = rng.normal(size=(m, sizes[0]))
+    Y = _targets(rng, loss, m, sizes[-1])
+    g = net.gradients(X, Y)
+    loop_loss, lW, lb = batch_gradients(net.weights, net.biases, net.activations, loss, X, Y)
+    assert g.loss == pytest.approx(loop_loss, rel=1e-12, abs=1e-12)
+    assert max_relative_error(g.weights + g.biases, lW + lb) < 1e-12
+    want_norms = [np.linalg.norm(w) for w in lW]
+    np.testing.assert_allclose(g.norms, want_norms, rtol=1e-10, atol=1e-14)
+
+
+def test_one_layer_worked_by_hand():
+    # z = 1*0.5 + 2*(-1) + 0.25 = -1.25; linear output; mse = 1/2 (z - 1)^2 = 1/2 * 2.25^2
+    net = MLP([2, 1], ["linear"], "mse", dtype=np.float64)
+    net.set_params([np.array([[0.5], [-1.0]])], [np.array([0.25])])
+    g = net.gradients(np.array([[1.0, 2.0]]), np.array([[1.0]]))
+    assert g.loss == pytest.approx(2.53125)
+    # dz = z - y = -2.25; dW = x.T dz = [[-2.25], [-4.5]]; db = -2.25
+    np.testing.assert_allclose(g.weights[0], [[-2.25], [-4.5]])
+    np.testing.assert_allclose(g.biases[0], [-2.25])
+    assert g.norms[0] == pytest.approx(np.hypot(2.25, 4.5))
+
+
+def test_losses_worked_by_hand():
+    A = np.array([[1.0, 2.0], [0.0, 0.0]])
+    # mse: 1/(2m) * sum of squares = (1 + 4) / (2 * 2)
+    assert loss_value("mse", A, np.zeros_like(A)) == pytest.approx(1.25)
+    P = np.array([[0.25, 0.75], [0.5, 0.5]])
+    Y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    assert loss_value("cross_entropy", P, Y) == pytest.approx(-(np.log(0.75) + np.log(0.5)) / 2)
+    # bce over two independent units of one example: -(log 0.75 + log(1 - 0.25))
+    assert loss_value("binary_cross_entropy", P[:1], Y[:1]) == pytest.approx(-2 * np.log(0.75))
+
+
+def test_forward_equals_plain_numpy():
+    rng = np.random.default_rng(0)
+    net = MLP([4, 7, 5, 3], ["tanh", "relu", "softmax"], dtype=np.float64, seed=3)
+    X = rng.normal(size=(9, 4))
+    a = np.tanh(X @ net.weights[0] + net.biases[0])
+    a = np.maximum(a @ net.weights[1] + net.biases[1], 0)
+    z = a @ net.weights[2] + net.biases[2]
+    e = np.exp(z - z.max(1, keepdims=True))
+    np.testing.assert_allclose(net.forward(X), e / e.sum(1, keepdims=True), rtol=1e-12)
+
+
+def test_activations_against_formulas():
+    z = np.linspace(-30, 30, 121)
+    want = {
+        "sigmoid": 1 / (1 + np.exp(-z)),
+        "tanh": np.tanh(z),
+        "relu": np.where(z > 0, z, 0),
+        "leaky_relu": np.where(z > 0, z, 0.01 * z),
+        "elu": np.where(z > 0, z, np.exp(z) - 1),
+        "softplus": np.log1p(np.exp(z)),
+        "linear": z,
+    }
+    for name, expected in want.items():
+        np.testing.assert_allclose(ACTIVATIONS[name](z.copy()), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_invalid_pairs_and_settings_are_refused():
+    with pytest.raises(ValueError, match="needs a softmax output"):
+        MLP([2, 3], ["sigmoid"], "cross_entropy")
+    with pytest.raises(ValueError, match="needs a sigmoid output"):
+        MLP([2, 3], ["softmax"], "binary_cross_entropy")
+    with pytest.raises(ValueError, match="output layer only"):
+        MLP([2, 3, 2], ["softmax", "softmax"])
+    with pytest.raises(ValueError, match="unknown activation"):
+        MLP([2, 3], ["swish"])
+    with pytest.raises(ValueError, match="one activation per dense layer"):
+        MLP([2, 3, 2], ["relu"])
+    with pytest.raises(ValueError, match="learning rate"):
+        make_optimizer("adam", lr=-1)
+
+
+# --------------------------------------------------------------------- optimizers
+def _one_step(opt, w, g, steps=1):
+    w = np.array(w, dtype=np.float64)
+    for _ in range(steps):
+        opt.step([w], [np.array(g, dtype=np.float64)], decay=[True])
+    return w
+
+
+def test_sgd_by_hand():
+    # w - lr g = [1 - 0.1*0.5, -2 - 0.1*0.25]
+    assert _one_step(make_optimizer("sgd", 0.1), [1, -2], [0.5, 0.25]) == pytest.approx(
+        [0.95, -2.025]
+    )
+    # with l2 = 0.1 the gradient is g + 0.1 w = [0.6, 0.05]
+    w = _one_step(make_optimizer("sgd", 0.1, l2=0.1), [1, -2], [0.5, 0.25])
+    assert w == pytest.approx([0.94, -2.005])
+
+
+def test_sgd_prescaled_path_equals_plain_path():
+    # The trainer hands SGD gradients already multiplied by lr; both paths must agree.
+    plain, fused = make_optimizer("sgd", 0.1, l2=0.1), make_optimizer("sgd", 0.1, l2=0.1)
+    w1, w2 = np.array([1.0, -2.0]), np.array([1.0, -2.0])
+    plain.step([w1], [np.array([0.5, 0.25])], [True])
+    fused.step([w2], [0.1 * np.array([0.5, 0.25])], [True], prescaled=True)
+    np.testing.assert_allclose(w1, w2)
+
+
+def test_momentum_by_hand():
+    # step 1: v = g = [.5, .25], w = [.95, -2.025]; step 2: v = .9 v + g = [.95, .475],
+    # w = [.95 - .095, -2.025 - .0475]
+    w = _one_step(make_optimizer("momentum", 0.1), [1, -2], [0.5, 0.25], steps=2)
+    assert w == pytest.approx([0.855, -2.0725])
+    # Nesterov, step 1: v = g; w -= lr (g + .9 v) = lr * [.95, .475]
+    w = _one_step(make_optimizer("momentum", 0.1, nesterov=True), [1, -2], [0.5, 0.25])
+    assert w == pytest.approx([0.905, -2.0475])
+
+
+def test_rmsprop_by_hand():
+    # s = (1 - .9) g^2 = [.025, .00625]; step = lr g / sqrt(s) = .1 / sqrt(.1) for both
+    w = _one_step(make_optimizer("rmsprop", 0.1), [1, -2], [0.5, 0.25])
+    assert w == pytest.approx([1 - 0.1 / np.sqrt(0.1), -2 - 0.1 / np.sqrt(0.1)], rel=1e-7)
+
+
+def test_adam_by_hand():
+    # step 1: m_hat = g, v_hat = g^2, so the step is lr * sign(g)
+    opt = make_optimizer("adam", 0.1)
+    w = np.array([1.0, -2.0])
+    opt.step([w], [np.array([0.5, -0.25])], [False])
+    assert w == pytest.approx([0.9, -1.9])
+    # step 2 with g = [1, 0]: m = .9*.05 + .1*1 = .145, v = .999*.00025 + .001*1 = .00124975,
+    # m_hat = .145 / (1 - .81) = .763158, v_hat = .00124975 / (1 - .998001) = .625188,
+    # step = .1 * .763158 / sqrt(.625188) = .096518; the second weight: m = .9*(-.025),
+    # v = .999 * .0000625, m_hat = -.118421, v_hat = .031234, step = -.1 * .670059
+    opt.step([w], [np.array([1.0, 0.0])], [False])
+    assert w == pytest.approx([0.9 - 0.0965184, -1.9 + 0.0670059], abs=2e-6)
+
+
+def test_learning_rate_changes_between_steps_and_keeps_state():
+    opt = make_optimizer("momentum", 0.1)
+    w = np.array([1.0])
+    opt.step([w], [np.array([1.0])], [False])  # v = 1, w = 0.9
+    opt.lr = 0.01
+    opt.step([w], [np.array([1.0])], [False])  # v = 1.9 (kept), w = 0.9 - 0.019
+    assert w[0] == pytest.approx(0.881)
+
+
+# --------------------------------------------------------------------- trainer
+def _xor(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n, 2))
+    return X, np.eye(2)[(X[:, 0] * X[:, 1] > 0).astype(int)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_same_seed_same_weights(dtype):
+    X, Y = _xor()
+
+    def train(seed):
+        net = MLP([2, 8, 2], ["tanh", "softmax"], dtype=dtype, seed=seed)
+        Trainer(net, X, Y, epochs=3, batch_size=16, seed=seed).run()
+        return net.weights
+
+    a, b, c = train(1), train(1), train(2)
+    for wa, wb in zip(a, b):
+        np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(a[0], c[0])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "rmsprop", "adam"])
+def test_training_learns_xor(optimizer):
+    X, Y = _xor(600)
+    net = MLP([2, 16, 16, 2], ["tanh", "tanh", "softmax"], seed=0)
+    tr = Trainer(net, X[:500], Y[:500], X[500:], Y[500:], optimizer=optimizer, epochs=60)
+    hist = tr.run()
+    assert hist[-1].train_loss < hist[0].train_loss / 3
+    assert hist[-1].val_metric >= 0.95
+
+
+def test_step_reports_and_epochs():
+    X, Y = _xor(100)
+    net = MLP([2, 4, 2], ["relu", "softmax"])
+    tr = Trainer(net, X, Y, batch_size=30, epochs=2)
+    reports = list(tr)
+    # 100 rows in batches of 30: 30, 30, 30, 10 per epoch
+    assert [r.batch_size for r in reports] == [30, 30, 30, 10] * 2
+    assert [r.epoch_report is not None for r in reports] == [False, False, False, True] * 2
+    assert tr.done and len(tr.history) == 2 and tr.step_count == 8
+    assert all(r.grad_norms.shape == (2,) for r in reports)
+    # the reported epoch loss is the batch-size-weighted mean of that epoch's batch losses
+    first = reports[:4]
+    want = sum(r.loss * r.batch_size for r in first) / 100
+    assert tr.history[0].train_loss == pytest.approx(want)
+
+
+def test_divergence_keeps_last_finite_weights():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)) * 100
+    Y = rng.normal(size=(64, 1)) * 100
+    net = MLP([3, 16, 1], ["relu", "linear"], seed=0)
+    tr = Trainer(net, X, Y, optimizer="sgd", lr=1e3, batch_size=8, epochs=50)
+    before = None
+    with pytest.raises(TrainingDiverged, match="smaller learning rate"):
+        while True:
+            before = [w.copy() for w in net.weights]
+            tr.step()
+    for w, b in zip(net.weights, before):
+        assert np.isfinite(w).all()
+        np.testing.assert_array_equal(w, b)
