@@ -6,10 +6,14 @@ with the loader under test.
 
 from __future__ import annotations
 
+import csv
 import os
+import tempfile
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from nnstudio.data import DataError, load_csv, load_dataset
 
@@ -293,3 +297,41 @@ def test_data_error_is_a_value_error_with_location(tmp_path):
     err = info.value
     assert isinstance(err, DataError)
     assert (err.path, err.line, err.column) == (str(path), 3, "b")
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    table=st.integers(1, 4).flatmap(
+        lambda d: st.lists(
+            st.tuples(
+                st.lists(finite, min_size=d, max_size=d),
+                st.sampled_from(["cat", "dog", "grey whale", "écureuil"]),
+            ),
+            min_size=2,
+            max_size=15,
+        )
+    )
+)
+def test_csv_round_trip_property(table):
+    """Whatever the csv module writes (repr floats, text labels) loads back exactly."""
+    assume(len({label for _, label in table}) >= 2)
+    d = len(table[0][0])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "rt.csv")
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([f"f{j}" for j in range(d)] + ["animal"])
+            for row, label in table:
+                writer.writerow([repr(v) for v in row] + [label])
+        ds = load_csv(path)
+    assert ds.X.tolist() == [row for row, _ in table]
+    assert list(ds.y) == [label for _, label in table]
+    assert ds.classes == sorted({label for _, label in table})
+
+
+def test_unclosed_quote(tmp_path):
+    msg = error_for(write(tmp_path, 'a,b,y\n1,2,0\n3,"4,1\n5,6,1\n'))
+    assert "line 3" in msg and "quote" in msg

@@ -210,3 +210,11 @@ def test_load_features_from_npz(tmp_path):
     assert y is None
     with pytest.raises(DataError, match="2 columns but the model needs 3"):
         load_features(path, ["u", "v", "w"])
+
+
+def test_load_features_with_blank_target_column(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("a,b,label\n1,2,\n3,4,\n")
+    X, y = load_features(path, ["a", "b"], target_name="label")
+    np.testing.assert_array_equal(X, [[1, 2], [3, 4]])
+    assert y is None

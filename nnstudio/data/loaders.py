@@ -185,7 +185,8 @@ def load_features(
 
     CSV: the columns named ``feature_names`` are picked by name, in that order; other
     columns are ignored. If a column ``target_name`` exists its raw values are returned
-    too (text -> object array of str, integers -> int64, other numbers -> float64).
+    too (text -> object array of str, integers -> int64, other numbers -> float64), or
+    None when that column has an empty cell or a NaN/Inf (nothing to score against).
     NPZ: ``X`` must have ``len(feature_names)`` columns (reordered by its own
     ``feature_names`` array when it has one); ``y`` is returned when present.
     A sample name gives that sample's X and y.
@@ -337,6 +338,14 @@ def _read_table(where: str) -> tuple[list[str], list[list[str]], list[int]]:
         for row in reader:
             line_no, start = start, reader.line_num + 1
             cells = [c.strip() for c in row]
+            if reader.line_num > line_no and any("\n" in c or "\r" in c for c in cells):
+                raise DataError(
+                    f"{where}: line {line_no}: a quoted value runs on over "
+                    f'{reader.line_num - line_no + 1} lines; is a closing quote (") missing? '
+                    "Close the quote or remove it",
+                    path=where,
+                    line=line_no,
+                )
             if not any(cells):
                 continue  # blank line (or a row of only delimiters, as spreadsheets write)
             if header is None:
@@ -812,12 +821,15 @@ def _csv_features_for(
         return X, None
     t = header.index(target_name)
     raw = [r[t] for r in rows]
-    _check_no_empty(where, target_name, raw, lines)
+    if "" in raw:  # a blank target column: nothing to score against, still predictable
+        return X, None
     try:
         values = np.array(raw, dtype=np.float64)
     except ValueError:
         return X, np.array(raw, dtype=object)
-    if np.isfinite(values).all() and np.all(values == np.round(values)):
+    if not np.isfinite(values).all():
+        return X, None
+    if np.all(values == np.round(values)):
         return X, values.astype(np.int64)
     return X, values
 
