@@ -133,8 +133,21 @@ def load_model(path: str | os.PathLike) -> TrainedModel:
         raise ModelFileError(f"{path}: no such model file; check the path")
     if os.path.isdir(path):
         raise ModelFileError(f"{path}: is a folder, not a model file; pick the .npz file")
+    # np.load reports any file that is neither zip nor .npy as "pickled data"; say what
+    # the file really is instead (a CSV given as the model is the common case).
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not head.startswith(b"PK"):
+        what = "a pickle" if head[:1] == b"\x80" else "not a zip archive"
+        raise ModelFileError(
+            f"{name}: not an .npz model file ({what}); choose a model file saved by nnstudio"
+        )
+    try:
+        # Open the file here: np.load leaks its own handle when the zip is truncated.
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
     except ValueError as exc:
         if "pickle" in str(exc).lower():
