@@ -500,6 +500,5 @@ def test_python_dash_m_entry_point(tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines() == [
-        "nnstudio: error: learning rate must be a positive number, got 0.0"
-    ]
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnstudio: error: learning rate"), lines
