@@ -1,0 +1,260 @@
+"""The decision surface of a 2-D problem, under a scatter of the data.
+
+The view owns a regular grid of ``resolution x resolution`` cells over the data range
+plus a margin. The main window evaluates the network on :meth:`BoundaryView.grid` (raw
+feature coordinates, one row per cell centre) and hands the output to
+:meth:`BoundaryView.set_surface`, which colours each cell in a few milliseconds:
+
+- classification: the colour of the most probable class, blended toward white by the
+  uncertainty (TensorFlow Playground style): full strength when one class has
+  probability 1, white when all classes are equally likely;
+- regression (one output): a blue - white - orange heatmap of the predicted value.
+
+The image is an ``ImageItem`` in row-major order whose rectangle is exactly the grid's
+extent, so each pixel sits on its cell in data coordinates; row 0 is the lowest y.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
+
+from nnstudio.app.palette import class_colors, class_rgb, diverging_rgb
+
+__all__ = [
+    "MAX_POINTS",
+    "SURFACE_STRENGTH",
+    "BoundaryView",
+    "class_colors",
+    "make_class_scatters",
+    "plot_subset",
+    "style_plot",
+]
+
+#: at most this many points are drawn in a scatter (a fixed, seeded subset beyond that)
+MAX_POINTS = 5000
+
+#: how far a fully certain cell moves from white toward its class colour (0..1); below 1
+#: so that the data points stay visible on top of the surface
+SURFACE_STRENGTH = 0.55
+
+_POINT_PEN = pg.mkPen(QColor(40, 40, 40, 200), width=0.8)
+
+
+def plot_subset(n: int, limit: int = MAX_POINTS) -> np.ndarray:
+    """Indices of the rows to draw: all of them, or a fixed seeded sample of ``limit``
+    (sorted) when there are more."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size=limit, replace=False))
+
+
+def style_plot(plot: pg.PlotWidget) -> None:
+    """White background and dark axes, the look of the data and boundary plots."""
+    plot.setBackground("w")
+    item = plot.getPlotItem()
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(QColor(90, 90, 90)))
+        axis.setTextPen(pg.mkPen(QColor(40, 40, 40)))
+    item.hideButtons()
+
+
+def make_class_scatters(
+    plot_item: pg.PlotItem, X: np.ndarray, labels: np.ndarray, classes: Sequence
+) -> list[pg.ScatterPlotItem]:
+    """One ``ScatterPlotItem`` per class (in class order, named ``str(class)``) holding the
+    rows of ``X`` (n, 2) whose class index in ``labels`` is that class; added to
+    ``plot_item``. Colours come from :func:`class_colors`."""
+    colors = class_colors(len(classes))
+    items = []
+    for k, (cls, color) in enumerate(zip(classes, colors)):
+        sel = labels == k
+        item = pg.ScatterPlotItem(
+            x=X[sel, 0],
+            y=X[sel, 1],
+            size=7,
+            pen=_POINT_PEN,
+            brush=pg.mkBrush(color),
+            name=str(cls),
+        )
+        plot_item.addItem(item)
+        items.append(item)
+    return items
+
+
+def _span(lo: float, hi: float, margin: float) -> tuple[float, float]:
+    width = hi - lo
+    pad = width * margin if width > 0 else max(abs(lo) * 0.1, 0.5)
+    return lo - pad, hi + pad
+
+
+class BoundaryView(pg.PlotWidget):
+    """Decision surface (an ``ImageItem``) under the data points of a 2-D problem."""
+
+    def __init__(self, parent: QWidget | None = None, resolution: int = 80) -> None:
+        super().__init__(parent=parent)
+        self.setObjectName("boundaryPlot")
+        self.setAccessibleName("Decision boundary")
+        self.setAccessibleDescription(
+            "The network's prediction over the plane of the two features, with the data"
+        )
+        style_plot(self)
+        self._resolution = int(resolution)
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._image.setZValue(-10)
+        self.addItem(self._image)
+        self._scatters: list[pg.ScatterPlotItem] = []
+        self._grid: np.ndarray | None = None
+        self._shape: tuple[int, int] = (0, 0)  # (ny, nx)
+        self._extent: tuple[float, float, float, float] | None = None  # x0, x1, y0, y1
+        self._classes: list | None = None
+        self._rgb: np.ndarray | None = None
+
+    # ----------------------------------------------------------------- data
+
+    def set_points(self, X: np.ndarray, labels: np.ndarray, classes: Sequence | None) -> None:
+        """Show the data and build the grid over its range.
+
+        X : (n, 2) raw feature coordinates.
+        labels : (n,) int class indices into ``classes``; for regression (``classes`` is
+            None) the (n,) target values, which colour the points on a blue-white-orange
+            scale.
+        classes : the class labels (legend names), or None for regression.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"BoundaryView needs (n, 2) coordinates, got shape {X.shape}")
+        labels = np.asarray(labels)
+        if labels.shape[0] != X.shape[0]:
+            raise ValueError(f"{X.shape[0]} points but {labels.shape[0]} labels")
+        self.clear_surface()
+        for item in self._scatters:
+            self.removeItem(item)
+        self._scatters = []
+        self._classes = None if classes is None else list(classes)
+
+        if len(X):
+            x0, x1 = _span(float(X[:, 0].min()), float(X[:, 0].max()), 0.1)
+            y0, y1 = _span(float(X[:, 1].min()), float(X[:, 1].max()), 0.1)
+        else:
+            x0, x1, y0, y1 = -1.0, 1.0, -1.0, 1.0
+        n = self._resolution
+        self._extent = (x0, x1, y0, y1)
+        self._shape = (n, n)
+        xs = x0 + (np.arange(n) + 0.5) * ((x1 - x0) / n)
+        ys = y0 + (np.arange(n) + 0.5) * ((y1 - y0) / n)
+        gx, gy = np.meshgrid(xs, ys)  # (ny, nx): y varies slowest in row-major order
+        grid = np.column_stack([gx.ravel(), gy.ravel()])
+        grid.setflags(write=False)
+        self._grid = grid
+
+        keep = plot_subset(len(X))
+        Xs, ls = X[keep], labels[keep]
+        item = self.getPlotItem()
+        if self._classes is not None:
+            self._scatters = make_class_scatters(item, Xs, ls.astype(np.intp), self._classes)
+        else:
+            v = ls.astype(np.float64).reshape(len(ls), -1)[:, 0] if len(ls) else ls
+            lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
+            t = (v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5)
+            rgb = diverging_rgb(t).round().astype(int)
+            brushes = [pg.mkBrush(*c) for c in rgb.tolist()]
+            scatter = pg.ScatterPlotItem(
+                x=Xs[:, 0], y=Xs[:, 1], size=7, pen=_POINT_PEN, brush=brushes
+            )
+            item.addItem(scatter)
+            self._scatters = [scatter]
+        self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def grid(self) -> np.ndarray:
+        """(ny*nx, 2) raw coordinates of the grid cell centres, row-major with y varying
+        slowest (row ``i*nx + j`` is column j of grid row i, row 0 the lowest y).
+        Read-only; empty (0, 2) before :meth:`set_points`."""
+        if self._grid is None:
+            return np.empty((0, 2))
+        return self._grid
+
+    def grid_shape(self) -> tuple[int, int]:
+        """``(ny, nx)`` of the grid."""
+        return self._shape
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """``(x0, x1, y0, y1)``: the outer edges of the grid in data coordinates."""
+        return self._extent
+
+    # ----------------------------------------------------------------- surface
+
+    def set_surface(
+        self, output: np.ndarray, value_range: tuple[float, float] | None = None
+    ) -> None:
+        """Colour the grid by the network ``output`` on :meth:`grid`.
+
+        Classification: (ny*nx, k) class probabilities, or (ny*nx, 1) for one sigmoid
+        unit meaning p(class 1). Regression (``classes`` was None): (ny*nx, 1) predicted
+        values, mapped blue (low) - white - orange (high) over ``value_range`` (default:
+        the output's own min and max).
+        """
+        if self._grid is None:
+            raise RuntimeError("call set_points before set_surface")
+        out = np.asarray(output, dtype=np.float64)
+        if out.ndim == 1:
+            out = out[:, None]
+        n_cells = self._shape[0] * self._shape[1]
+        if out.ndim != 2 or out.shape[0] != n_cells:
+            raise ValueError(
+                f"output must have one row per grid cell ({n_cells}), got shape {out.shape}"
+            )
+        if self._classes is not None:
+            rgb = _class_surface(out)
+        else:
+            v = out[:, 0]
+            lo, hi = value_range if value_range is not None else (v.min(), v.max())
+            t = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
+            rgb = 255.0 - SURFACE_STRENGTH * (255.0 - diverging_rgb(t))
+        rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8).reshape(*self._shape, 3)
+        self._rgb = rgb
+        self._image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        x0, x1, y0, y1 = self._extent
+        self._image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self._image.setVisible(True)
+
+    def clear_surface(self) -> None:
+        """Remove the surface (the points stay)."""
+        self._rgb = None
+        self._image.clear()
+        self._image.setVisible(False)
+
+    def surface_rgb(self) -> np.ndarray | None:
+        """The last surface set: (ny, nx, 3) uint8 RGB, row 0 the lowest y; None if
+        cleared."""
+        return self._rgb
+
+    # ----------------------------------------------------------------- for tests
+
+    @property
+    def image_item(self) -> pg.ImageItem:
+        return self._image
+
+    def scatter_items(self) -> list[pg.ScatterPlotItem]:
+        """The data scatters: one per class (class order), or one for regression."""
+        return list(self._scatters)
+
+
+def _class_surface(out: np.ndarray) -> np.ndarray:
+    """(N, k) probabilities or (N, 1) p(class 1) -> (N, 3) float RGB."""
+    if out.shape[1] == 1:
+        p1 = np.clip(out[:, 0], 0.0, 1.0)
+        out = np.column_stack([1.0 - p1, p1])
+    k = out.shape[1]
+    idx = np.argmax(out, axis=1)
+    conf = out[np.arange(len(out)), idx]
+    # 1/k (all classes equally likely) -> 0, certainty -> 1
+    t = np.clip((conf - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0) if k > 1 else np.ones(len(out))
+    colors = class_rgb(k)
+    return 255.0 - (SURFACE_STRENGTH * t)[:, None] * (255.0 - colors[idx])

@@ -1,0 +1,525 @@
+"""The data panel: choose a dataset, see what it holds, set the validation split.
+
+A dataset comes from the sample combo, the "Open…" button, a file dropped on the panel,
+or the main window calling :meth:`DataPanel.load`. The panel shows the size and task,
+the class counts, a scatter of the data and the first rows as a table. Changing the
+target column or the task reloads the same source with that setting.
+
+Two ways to fail, on purpose:
+
+- :meth:`DataPanel.load` (the main window's entry point) raises ``DataError``; the
+  caller shows the message.
+- Loads the panel starts itself (combo, Open…, drop, target/task change) emit
+  ``loadFailed(message)`` instead, and the main window shows the dialog.
+
+Either way, a failed load leaves the panel exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.app.boundary_view import make_class_scatters, plot_subset, style_plot
+from nnstudio.app.palette import class_colors, diverging_rgb
+from nnstudio.data.dataset import Dataset
+from nnstudio.data.errors import DataError
+from nnstudio.data.loaders import load_dataset
+from nnstudio.data.samples import SAMPLES
+
+__all__ = ["PREVIEW_ROWS", "TASK_CHOICES", "DataPanel"]
+
+#: rows shown in the preview table
+PREVIEW_ROWS = 20
+
+#: the task combo's entries; "auto" means "detect" (task=None)
+TASK_CHOICES = ("auto", "classification", "regression")
+
+_FILE_FILTER = "Data files (*.csv *.npz);;CSV files (*.csv);;NumPy archives (*.npz);;All files (*)"
+
+
+def _is_csv_source(ds: Dataset) -> bool:
+    """True when the dataset came from a CSV file (the only kind with a choice of target)."""
+    src = ds.source
+    if src.strip().lower() in SAMPLES and not Path(src).exists():
+        return False
+    return Path(src).suffix.lower() not in (".npz", ".npy")
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.6g}"
+    return str(v)
+
+
+class DataPanel(QWidget):
+    """Dataset chooser, summary, scatter and preview; see the module docstring."""
+
+    #: a Dataset, after any successful load (including target/task changes)
+    datasetChanged = Signal(object)
+    #: the one-line DataError message of a failed load started by the panel's widgets
+    loadFailed = Signal(str)
+    #: the validation split, when the user changes it
+    valSplitChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dataPanel")
+        self.setAccessibleName("Data")
+        self.setAcceptDrops(True)
+        self._dataset: Dataset | None = None
+        self._target: str | None = None  # as requested (None: the default column)
+        self._task: str | None = None  # as requested (None: auto)
+        self._columns: list[str] = []  # all columns of the current source, file order
+        self._training = False
+        self._scatters: list[pg.ScatterPlotItem] = []
+        self._build()
+
+    # ----------------------------------------------------------------- layout
+
+    def _build(self) -> None:
+        self.datasetCombo = QComboBox(self)
+        self.datasetCombo.setObjectName("datasetCombo")
+        self.datasetCombo.setAccessibleName("Dataset")
+        self.datasetCombo.setToolTip("Built-in sample datasets (or the file that is loaded)")
+        self.datasetCombo.setPlaceholderText("Choose a sample…")
+        self.datasetCombo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        for name, description in SAMPLES.items():
+            self.datasetCombo.addItem(name, name)
+            self.datasetCombo.setItemData(
+                self.datasetCombo.count() - 1, description, Qt.ItemDataRole.ToolTipRole
+            )
+        self._n_samples = self.datasetCombo.count()
+        self.datasetCombo.setCurrentIndex(-1)
+        self.datasetCombo.currentIndexChanged.connect(self._on_dataset_chosen)
+
+        self.openDatasetButton = QPushButton("Open…", self)
+        self.openDatasetButton.setObjectName("openDatasetButton")
+        self.openDatasetButton.setAccessibleName("Open dataset file")
+        self.openDatasetButton.setToolTip("Load a CSV (header row, target last) or NPZ (X, y)")
+        self.openDatasetButton.clicked.connect(self._on_open_clicked)
+
+        self.targetCombo = QComboBox(self)
+        self.targetCombo.setObjectName("targetCombo")
+        self.targetCombo.setAccessibleName("Target column")
+        self.targetCombo.setToolTip("The column to predict; the other columns are features")
+        self.targetCombo.setEnabled(False)
+        self.targetCombo.currentIndexChanged.connect(self._on_target_chosen)
+
+        self.taskCombo = QComboBox(self)
+        self.taskCombo.setObjectName("taskCombo")
+        self.taskCombo.setAccessibleName("Task")
+        self.taskCombo.setToolTip(
+            "auto: text or few distinct integers means classification, else regression"
+        )
+        self.taskCombo.addItems(list(TASK_CHOICES))
+        self.taskCombo.setEnabled(False)
+        self.taskCombo.currentIndexChanged.connect(self._on_task_chosen)
+
+        self.valSplitSpin = QDoubleSpinBox(self)
+        self.valSplitSpin.setObjectName("valSplitSpin")
+        self.valSplitSpin.setAccessibleName("Validation split")
+        self.valSplitSpin.setToolTip("Fraction of the rows held out for validation")
+        self.valSplitSpin.setRange(0.0, 0.9)
+        self.valSplitSpin.setSingleStep(0.05)
+        self.valSplitSpin.setDecimals(2)
+        self.valSplitSpin.setValue(0.2)
+        self.valSplitSpin.valueChanged.connect(self.valSplitChanged)
+
+        self.datasetInfoLabel = QLabel(
+            "No dataset loaded. Pick a sample, open a file or drop a CSV/NPZ file here.", self
+        )
+        self.datasetInfoLabel.setObjectName("datasetInfoLabel")
+        self.datasetInfoLabel.setAccessibleName("Dataset summary")
+        self.datasetInfoLabel.setWordWrap(True)
+        self.datasetInfoLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.classCountsLabel = QLabel("", self)
+        self.classCountsLabel.setObjectName("classCountsLabel")
+        self.classCountsLabel.setAccessibleName("Class counts")
+        self.classCountsLabel.setWordWrap(True)
+        self.classCountsLabel.setTextFormat(Qt.TextFormat.RichText)
+
+        self.dataPlot = pg.PlotWidget(self)
+        self.dataPlot.setObjectName("dataPlot")
+        self.dataPlot.setAccessibleName("Data scatter plot")
+        self.dataPlot.setMinimumHeight(160)
+        style_plot(self.dataPlot)
+        self._legend = self.dataPlot.getPlotItem().addLegend(offset=(-6, 6))
+        self._legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self._legend.setLabelTextColor((30, 30, 30))
+        self.plotNoteLabel = QLabel("", self)
+        self.plotNoteLabel.setObjectName("plotNoteLabel")
+        self.plotNoteLabel.setWordWrap(True)
+        self.plotNoteLabel.setVisible(False)
+
+        self.previewTable = QTableWidget(0, 0, self)
+        self.previewTable.setObjectName("previewTable")
+        self.previewTable.setAccessibleName("Data preview")
+        self.previewTable.setToolTip(f"The first {PREVIEW_ROWS} rows: features, then target")
+        self.previewTable.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.previewTable.setAlternatingRowColors(True)
+        self.previewTable.verticalHeader().setDefaultSectionSize(20)
+        self.previewTable.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+
+        top = QHBoxLayout()
+        top.addWidget(self.datasetCombo, 1)
+        top.addWidget(self.openDatasetButton)
+        form = QFormLayout()
+        form.addRow("Target", self.targetCombo)
+        form.addRow("Task", self.taskCombo)
+        form.addRow("Validation split", self.valSplitSpin)
+
+        plot_box = QWidget(self)
+        plot_layout = QVBoxLayout(plot_box)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        plot_layout.addWidget(self.dataPlot, 1)
+        plot_layout.addWidget(self.plotNoteLabel)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("dataSplitter")
+        splitter.addWidget(plot_box)
+        splitter.addWidget(self.previewTable)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(form)
+        layout.addWidget(self.datasetInfoLabel)
+        layout.addWidget(self.classCountsLabel)
+        layout.addWidget(splitter, 1)
+
+    # ----------------------------------------------------------------- public API
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The loaded dataset, or None."""
+        return self._dataset
+
+    def load(self, source: str, target: str | None = None, task: str | None = None) -> Dataset:
+        """Load ``source`` (a CSV/NPZ path or a sample name) and show it.
+
+        Raises ``DataError`` (and changes nothing) when the input is rejected; on success
+        updates every widget, emits ``datasetChanged`` and returns the dataset.
+        """
+        source = os.fspath(source)
+        ds = load_dataset(source, target=target, task=task)
+        same_source = self._dataset is not None and self._dataset.source == ds.source
+        self._dataset = ds
+        self._target = target
+        self._task = task
+        if not (same_source and set(self._columns) == {*ds.feature_names, ds.target_name}):
+            self._columns = [*ds.feature_names, ds.target_name]
+        self._show(ds)
+        self.datasetChanged.emit(ds)
+        return ds
+
+    def load_from_drop(self, path: str) -> Dataset | None:
+        """Load a file the user dropped (here or on the main window); on a DataError emit
+        ``loadFailed`` with its message and return None."""
+        return self._load_reporting(path)
+
+    def val_split(self) -> float:
+        """The validation fraction, 0.0 to 0.9."""
+        return float(self.valSplitSpin.value())
+
+    def set_val_split(self, value: float) -> None:
+        self.valSplitSpin.setValue(float(value))
+
+    def set_training(self, training: bool) -> None:
+        """Lock the dataset, target, task and split while a training run is active."""
+        self._training = bool(training)
+        enabled = not self._training
+        self.datasetCombo.setEnabled(enabled)
+        self.openDatasetButton.setEnabled(enabled)
+        self.valSplitSpin.setEnabled(enabled)
+        self._update_enabled()
+
+    def scatter_items(self) -> list[pg.ScatterPlotItem]:
+        """The scatter items of ``dataPlot``: one per class, or one for regression."""
+        return list(self._scatters)
+
+    # ----------------------------------------------------------------- slots
+
+    def _load_reporting(
+        self, source: str, target: str | None = None, task: str | None = None
+    ) -> Dataset | None:
+        try:
+            return self.load(source, target=target, task=task)
+        except DataError as err:
+            self._sync_controls()  # put the combos back to the state of the old dataset
+            self.loadFailed.emit(str(err))
+            return None
+
+    def _on_dataset_chosen(self, index: int) -> None:
+        if index < 0:
+            return
+        source = self.datasetCombo.itemData(index)
+        if not source or (self._dataset is not None and source == self._dataset.source):
+            return
+        self._load_reporting(str(source))
+
+    def _choose_file(self) -> str | None:
+        """Ask for a file; returns the path or None when cancelled (tests replace this)."""
+        start = ""
+        if self._dataset is not None and Path(self._dataset.source).is_file():
+            start = str(Path(self._dataset.source).parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open dataset", start, _FILE_FILTER)
+        return path or None
+
+    def _on_open_clicked(self) -> None:
+        path = self._choose_file()
+        if path:
+            self._load_reporting(path)
+
+    def _on_target_chosen(self, index: int) -> None:
+        if index < 0 or self._dataset is None:
+            return
+        target = self.targetCombo.itemText(index)
+        if target == self._dataset.target_name:
+            return
+        self._load_reporting(self._dataset.source, target=target, task=self._task)
+
+    def _on_task_chosen(self, index: int) -> None:
+        if index < 0 or self._dataset is None:
+            return
+        task = None if index == 0 else TASK_CHOICES[index]
+        if task == self._task:
+            return
+        self._load_reporting(self._dataset.source, target=self._target, task=task)
+
+    # ----------------------------------------------------------------- drag and drop
+
+    @staticmethod
+    def _dropped_path(event) -> str | None:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile():
+                return url.toLocalFile()
+        return None
+
+    def dragEnterEvent(self, event) -> None:
+        if not self._training and self._dropped_path(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        path = None if self._training else self._dropped_path(event)
+        if not path:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.load_from_drop(path)
+
+    # ----------------------------------------------------------------- showing a dataset
+
+    def _show(self, ds: Dataset) -> None:
+        self._sync_controls()
+        self._show_info(ds)
+        self._show_table(ds)
+        self._show_plot(ds)
+
+    def _sync_controls(self) -> None:
+        """Make the combos show the current dataset's source, target and task."""
+        ds = self._dataset
+        with QSignalBlocker(self.datasetCombo):
+            if ds is None:
+                self.datasetCombo.setCurrentIndex(-1)
+            else:
+                self._select_source(ds)
+        with QSignalBlocker(self.targetCombo):
+            self.targetCombo.clear()
+            if ds is not None:
+                self.targetCombo.addItems(self._columns)
+                self.targetCombo.setCurrentIndex(self._columns.index(ds.target_name))
+        with QSignalBlocker(self.taskCombo):
+            self.taskCombo.setCurrentIndex(
+                0 if self._task is None else TASK_CHOICES.index(self._task)
+            )
+            if ds is not None:
+                self.taskCombo.setItemText(0, f"auto ({ds.task})" if self._task is None else "auto")
+        self._update_enabled()
+
+    def _select_source(self, ds: Dataset) -> None:
+        combo = self.datasetCombo
+        index = combo.findData(ds.source)
+        if 0 <= index < self._n_samples:
+            # a sample: drop any file entry
+            while combo.count() > self._n_samples:
+                combo.removeItem(combo.count() - 1)
+            combo.setCurrentIndex(index)
+            return
+        # a file: one entry after a separator, showing the file name
+        if combo.count() == self._n_samples:
+            combo.insertSeparator(self._n_samples)
+            combo.addItem(ds.name, ds.source)
+        else:
+            combo.setItemText(combo.count() - 1, ds.name)
+            combo.setItemData(combo.count() - 1, ds.source)
+        combo.setItemData(combo.count() - 1, ds.source, Qt.ItemDataRole.ToolTipRole)
+        combo.setCurrentIndex(combo.count() - 1)
+
+    def _update_enabled(self) -> None:
+        ds = self._dataset
+        free = not self._training and ds is not None
+        self.targetCombo.setEnabled(free and _is_csv_source(ds) and len(self._columns) > 1)
+        self.taskCombo.setEnabled(free)
+
+    def _show_info(self, ds: Dataset) -> None:
+        parts = [
+            f"{ds.n_samples} rows",
+            f"{ds.n_features} feature" + ("s" if ds.n_features != 1 else ""),
+            ds.task,
+        ]
+        if ds.task == "classification":
+            parts.append(f"{len(ds.classes)} classes")
+        else:
+            parts.append(f"{ds.n_outputs} output" + ("s" if ds.n_outputs != 1 else ""))
+        parts.append(f"target {ds.target_name!r}")
+        self.datasetInfoLabel.setText(f"{ds.name}: " + ", ".join(parts))
+        self.datasetInfoLabel.setToolTip(ds.source)
+
+        if ds.task == "classification":
+            labels, counts = np.unique(self._class_index(ds), return_counts=True)
+            per = dict(zip(labels.tolist(), counts.tolist()))
+            colors = class_colors(len(ds.classes))
+            items = []
+            for k, cls in enumerate(ds.classes):
+                sw = f'<span style="color:{colors[k].name()}">\u25a0</span>'
+                items.append(f"{sw}&nbsp;{_html(str(cls))}:&nbsp;{per.get(k, 0)}")
+            self.classCountsLabel.setText("Class counts: " + " &nbsp; ".join(items))
+        else:
+            y = ds.y.reshape(ds.n_samples, -1)[:, 0]
+            self.classCountsLabel.setText(
+                f"Target range {y.min():.4g} to {y.max():.4g}, mean {y.mean():.4g}, "
+                f"std {y.std():.4g}"
+            )
+
+    @staticmethod
+    def _class_index(ds: Dataset) -> np.ndarray:
+        """(n,) int index of each row's label in ``ds.classes``."""
+        lookup = {c: k for k, c in enumerate(ds.classes)}
+        if ds.y.dtype == object:
+            return np.array([lookup[v] for v in ds.y.tolist()], dtype=np.intp)
+        return np.searchsorted(np.asarray(ds.classes), ds.y).astype(np.intp)
+
+    def _show_table(self, ds: Dataset) -> None:
+        n = min(PREVIEW_ROWS, ds.n_samples)
+        headers = [*ds.feature_names]
+        y = ds.y if ds.y.ndim == 2 else ds.y[:, None]
+        if y.shape[1] == 1:
+            headers.append(ds.target_name)
+        else:
+            headers += [f"{ds.target_name}[{j}]" for j in range(y.shape[1])]
+        t = self.previewTable
+        t.setUpdatesEnabled(False)
+        try:
+            t.clear()
+            t.setColumnCount(len(headers))
+            t.setRowCount(n)
+            t.setHorizontalHeaderLabels(headers)
+            d = ds.n_features
+            for i in range(n):
+                for j, v in enumerate(ds.X[i].tolist()):
+                    t.setItem(i, j, _cell(v))
+                for j, v in enumerate(y[i].tolist()):
+                    t.setItem(i, d + j, _cell(v))
+        finally:
+            t.setUpdatesEnabled(True)
+
+    def _show_plot(self, ds: Dataset) -> None:
+        item = self.dataPlot.getPlotItem()
+        for s in self._scatters:
+            item.removeItem(s)
+        self._scatters = []
+        self._legend.clear()
+        keep = plot_subset(ds.n_samples)
+        X = ds.X[keep]
+        notes = []
+        if len(keep) < ds.n_samples:
+            notes.append(f"showing {len(keep)} of {ds.n_samples} rows")
+        if ds.n_features > 2:
+            notes.insert(0, f"showing the first two of {ds.n_features} features")
+        y1 = ds.y.reshape(ds.n_samples, -1)[keep, 0] if ds.task == "regression" else None
+
+        if ds.n_features == 1:
+            if ds.task == "regression":
+                xy = np.column_stack([X[:, 0], y1])
+                labels = (ds.feature_names[0], ds.target_name)
+            else:
+                xy = np.column_stack([X[:, 0], self._class_index(ds)[keep].astype(float)])
+                labels = (ds.feature_names[0], f"{ds.target_name} (class index)")
+        else:
+            xy = X[:, :2]
+            labels = (ds.feature_names[0], ds.feature_names[1])
+
+        if ds.task == "classification":
+            self._scatters = make_class_scatters(item, xy, self._class_index(ds)[keep], ds.classes)
+            # named items join the legend when added to the plot
+            self._legend.setVisible(True)
+        else:
+            color = class_colors(1)[0]
+            if ds.n_features == 1:
+                brush = pg.mkBrush(color)
+            else:  # colour by the target value
+                lo, hi = float(y1.min()), float(y1.max())
+                tt = (y1 - lo) / (hi - lo) if hi > lo else np.full(len(y1), 0.5)
+                brush = [pg.mkBrush(*c) for c in diverging_rgb(tt).round().astype(int).tolist()]
+                notes.append("colour: target value (blue low, orange high)")
+            s = pg.ScatterPlotItem(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                size=6,
+                brush=brush,
+                pen=pg.mkPen((40, 40, 40, 160), width=0.6),
+                name=ds.target_name,
+            )
+            item.addItem(s)
+            self._scatters = [s]
+            self._legend.setVisible(False)
+        item.setLabel("bottom", labels[0])
+        item.setLabel("left", labels[1])
+        item.enableAutoRange()
+        self.plotNoteLabel.setText("; ".join(notes))
+        self.plotNoteLabel.setVisible(bool(notes))
+
+
+def _cell(v) -> QTableWidgetItem:
+    """A read-only table cell showing ``v``; the exact value is in the UserRole."""
+    item = QTableWidgetItem(_fmt(v))
+    item.setData(Qt.ItemDataRole.UserRole, v)
+    if isinstance(v, (int, float)):
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
