@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object as the last line of stdout"
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit NumPy's BLAS (and PyTorch) to this many threads (needs threadpoolctl); "
+        "default: BLAS as configured, PyTorch 2",
+    )
     g = parser.add_argument_group("loop vs matrix (default mode)")
     g.add_argument(
         "--widths",
@@ -116,9 +123,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark chosen by ``args``; returns the exit status."""
-    if args.engine:
-        return _run_engine(args)
-    return _run_timing(args)
+    threads = getattr(args, "threads", None)
+    if threads is None:
+        return _run_engine(args) if args.engine else _run_timing(args)
+    if threads < 1:
+        raise BenchError(f"--threads must be >= 1, got {threads}")
+    try:
+        import threadpoolctl
+    except ImportError:
+        raise BenchError("--threads needs threadpoolctl (pip install threadpoolctl)") from None
+    with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+        return _run_engine(args) if args.engine else _run_timing(args)
 
 
 # ---------------------------------------------------------------------------- machine
@@ -429,12 +444,12 @@ class _TorchSide:
                 return samples, t - t0
 
 
-def _import_torch():
+def _import_torch(threads: int = 2):
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     return torch
 
 
@@ -577,7 +592,7 @@ def _run_engine(args) -> int:
     if not args.seconds > 0:
         raise BenchError(f"--seconds must be > 0, got {args.seconds}")
     out = sys.stdout
-    torch = None if args.no_torch else _import_torch()
+    torch = None if args.no_torch else _import_torch(getattr(args, "threads", None) or 2)
     info = blas_info()  # after torch, whose OpenMP runtime shows separately
     print(_machine_line(info), file=out)
     _warn_if_busy(out)

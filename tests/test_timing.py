@@ -233,12 +233,15 @@ def test_bench_engine_json_reports_throughput_and_gemm_fraction(capsys):
             "1",
             "--seconds",
             "0.05",
+            "--threads",
+            "1",
         ]
     )
     assert bench.run(args) == 0
     out = capsys.readouterr().out
     doc = json.loads(out.strip().splitlines()[-1])
     assert doc["torch"] is None and doc["gemm_peak_flops"] > 0
+    assert doc["threads"] == 1  # --threads limited NumPy's BLAS
     (row,) = doc["rows"]
     assert row["case"] == "tiny" and row["batch_size"] == 10
     assert row["nnstudio_samples_per_s"] > 0 and row["torch_samples_per_s"] is None
