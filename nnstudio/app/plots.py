@@ -1,0 +1,345 @@
+"""Live training plots: loss and accuracy per epoch, gradient norms per step.
+
+Each plot creates its curves once and afterwards only calls ``setData`` with the numbers
+it holds (pyqtgraph's ``PlotSpeedTest`` habit), so an update costs a few array copies no
+matter how long training runs. The numbers live in :class:`Series`, a growable table that
+halves itself (averaging neighbouring points) whenever it passes ``max_points`` rows: the
+first ``max_points`` epochs or steps are plotted exactly, a longer run is plotted at a
+resolution that keeps every redraw cheap.
+
+Curves hold exactly the plotted numbers: ``curve.getOriginalDataset()`` (or
+``getData()`` when the axis is linear) returns them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
+
+from nnstudio.engine.trainer import EpochReport
+
+__all__ = ["GradNormPlot", "LossPlot", "Series", "TrainingPlots"]
+
+#: rows a series holds before it halves itself (per curve; a few ms to redraw)
+MAX_POINTS = 4000
+
+_TRAIN = "#0877bd"
+_VAL = "#f59322"
+# smallest value shown on a log axis (a gradient norm of exactly 0 has no logarithm)
+_TINY = 1e-30
+
+
+class Series:
+    """A table of ``x`` and ``columns`` y-values per row, bounded to ``max_points`` rows.
+
+    Up to ``max_points`` rows are kept exactly. When one more arrives, neighbouring rows
+    are averaged in pairs (x too) and from then on every stored row is the mean of
+    ``bin`` consecutive incoming rows (1, 2, 4, ...), so all rows weigh the same and the
+    table keeps the shape of the whole history. Rows of a bin that is not full yet are
+    shown as one provisional last row.
+    """
+
+    def __init__(self, columns: int, max_points: int = MAX_POINTS) -> None:
+        if max_points < 4:
+            raise ValueError("max_points must be at least 4")
+        self.columns = int(columns)
+        self.max_points = int(max_points)
+        self._x = np.empty(max_points + 1, np.float64)
+        self._y = np.empty((max_points + 1, self.columns), np.float64)
+        self._n = 0
+        self.decimations = 0  # how many times the table was halved
+        self._pending_x = 0.0
+        self._pending_y = np.zeros(self.columns)
+        self._pending_n = 0
+
+    @property
+    def bin(self) -> int:
+        """Incoming rows per stored row."""
+        return 1 << self.decimations
+
+    def __len__(self) -> int:
+        return self._n + (1 if self._pending_n else 0)
+
+    @property
+    def x(self) -> np.ndarray:
+        if not self._pending_n:
+            return self._x[: self._n]
+        return np.append(self._x[: self._n], self._pending_x / self._pending_n)
+
+    @property
+    def y(self) -> np.ndarray:
+        if not self._pending_n:
+            return self._y[: self._n]
+        return np.vstack([self._y[: self._n], self._pending_y / self._pending_n])
+
+    def clear(self) -> None:
+        self._n = 0
+        self.decimations = 0
+        self._pending_n = 0
+        self._pending_x = 0.0
+        self._pending_y[:] = 0.0
+
+    def extend(self, x: Sequence[float], y: np.ndarray) -> None:
+        """Append rows ``x (m,)``, ``y (m, columns)``."""
+        x = np.asarray(x, np.float64).reshape(-1)
+        y = np.asarray(y, np.float64).reshape(len(x), self.columns)
+        i = 0
+        while i < len(x):
+            if self.bin == 1:  # exact: copy as many rows as fit
+                take = min(self.max_points + 1 - self._n, len(x) - i)
+                self._x[self._n : self._n + take] = x[i : i + take]
+                self._y[self._n : self._n + take] = y[i : i + take]
+                self._n += take
+                i += take
+            else:  # fill the pending bin
+                take = min(self.bin - self._pending_n, len(x) - i)
+                self._pending_x += float(x[i : i + take].sum())
+                self._pending_y += y[i : i + take].sum(axis=0)
+                self._pending_n += take
+                i += take
+                if self._pending_n == self.bin:
+                    self._x[self._n] = self._pending_x / self.bin
+                    self._y[self._n] = self._pending_y / self.bin
+                    self._n += 1
+                    self._pending_n = 0
+                    self._pending_x = 0.0
+                    self._pending_y[:] = 0.0
+            if self._n > self.max_points:
+                self._halve()
+
+    def _halve(self) -> None:
+        # max_points + 1 rows of equal weight; an odd last row goes back to pending
+        n = self._n
+        pairs = n // 2
+        x, y = self._x, self._y
+        if n % 2:
+            w = self.bin
+            self._pending_x = float(x[n - 1]) * w + self._pending_x
+            self._pending_y = y[n - 1] * w + self._pending_y
+            self._pending_n += w
+        x[:pairs] = 0.5 * (x[0 : 2 * pairs : 2] + x[1 : 2 * pairs : 2])
+        y[:pairs] = 0.5 * (y[0 : 2 * pairs : 2] + y[1 : 2 * pairs : 2])
+        self._n = pairs
+        self.decimations += 1
+
+
+def _pen(color: str, dashed: bool = False, width: float = 2.0):
+    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+    return pg.mkPen(color, width=width, style=style)
+
+
+class LossPlot(pg.PlotWidget):
+    """Training and validation loss per epoch (left axis, optionally log), and accuracy
+    or R^2 per epoch on a second view box tied to the right axis."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent, background="w")
+        self.setObjectName("lossPlot")
+        self.setAccessibleName("Loss per epoch")
+        self.setAccessibleDescription(
+            "Training and validation loss per epoch; accuracy or R squared on the right axis"
+        )
+        pi = self.getPlotItem()
+        pi.setLabel("bottom", "epoch")
+        pi.setLabel("left", "loss")
+        pi.showGrid(x=True, y=True, alpha=0.15)
+        pi.setMenuEnabled(False)
+        self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.train_curve = pi.plot([], [], pen=_pen(_TRAIN), name="train loss")
+        self.val_curve = pi.plot([], [], pen=_pen(_VAL), name="validation loss")
+
+        # The metric lives in its own ViewBox on the right axis, with the x axis linked.
+        self.metric_view = pg.ViewBox(enableMenu=False)
+        pi.showAxis("right")
+        pi.scene().addItem(self.metric_view)
+        right = pi.getAxis("right")
+        right.linkToView(self.metric_view)
+        self.metric_view.setXLink(pi.vb)
+        self.train_metric_curve = pg.PlotDataItem([], [], pen=_pen(_TRAIN, dashed=True, width=1.5))
+        self.val_metric_curve = pg.PlotDataItem([], [], pen=_pen(_VAL, dashed=True, width=1.5))
+        self.metric_view.addItem(self.train_metric_curve)
+        self.metric_view.addItem(self.val_metric_curve)
+        self._metric_entries: list = []
+        pi.vb.sigResized.connect(self._sync_views)
+
+        self.series = Series(4)  # epoch -> train loss, val loss, train metric, val metric
+        self._has_val = False
+        self.metric_name = ""
+        self.set_metric("accuracy", has_val=True)
+
+    # ------------------------------------------------------------ public
+    def set_metric(self, name: str, *, has_val: bool) -> None:
+        """``name`` is ``accuracy`` or ``r2``; ``has_val``: whether validation curves exist."""
+        label = "R\u00b2" if name == "r2" else name
+        if name != self.metric_name or has_val != self._has_val:
+            for item in self._metric_entries:
+                self.legend.removeItem(item)
+            self._metric_entries = [self.train_metric_curve]
+            self.legend.addItem(self.train_metric_curve, f"train {label}")
+            if has_val:
+                self._metric_entries.append(self.val_metric_curve)
+                self.legend.addItem(self.val_metric_curve, f"validation {label}")
+        self.metric_name = name
+        self._has_val = has_val
+        self.getPlotItem().getAxis("right").setLabel(label)
+        if name == "accuracy":
+            self.metric_view.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
+            self.metric_view.setYRange(0.0, 1.0, padding=0.02)
+        else:
+            self.metric_view.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+        self.val_curve.setVisible(has_val)
+        self.val_metric_curve.setVisible(has_val)
+
+    def set_log_y(self, on: bool) -> None:
+        self.getPlotItem().setLogMode(y=bool(on))
+
+    def clear_history(self) -> None:
+        self.series.clear()
+        self._redraw()
+
+    def add_epochs(self, reports: Sequence[EpochReport]) -> None:
+        """Append one row per epoch report and redraw."""
+        if not reports:
+            return
+        rows = np.array(
+            [
+                (
+                    r.train_loss,
+                    _num(r.val_loss),
+                    r.train_metric,
+                    _num(r.val_metric),
+                )
+                for r in reports
+            ],
+            np.float64,
+        )
+        self.series.extend([r.epoch for r in reports], rows)
+        self._redraw()
+
+    def losses(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(epochs, train losses)`` as plotted."""
+        return self.series.x.copy(), self.series.y[:, 0].copy()
+
+    # ------------------------------------------------------------ internals
+    def _redraw(self) -> None:
+        x, y = self.series.x, self.series.y
+        self.train_curve.setData(x, y[:, 0])
+        self.train_metric_curve.setData(x, y[:, 2])
+        if self._has_val:
+            self.val_curve.setData(x, y[:, 1])
+            self.val_metric_curve.setData(x, y[:, 3])
+        else:
+            self.val_curve.setData([], [])
+            self.val_metric_curve.setData([], [])
+
+    def _sync_views(self) -> None:
+        vb = self.getPlotItem().vb
+        self.metric_view.setGeometry(vb.sceneBoundingRect())
+        self.metric_view.linkedViewChanged(vb, self.metric_view.XAxis)
+
+
+def _num(v) -> float:
+    return math.nan if v is None else float(v)
+
+
+class GradNormPlot(pg.PlotWidget):
+    """Each layer's weight-gradient L2 norm per training step, log y axis, one curve per
+    layer ("layer 1" is the first hidden layer's weights, "layer L" the output layer's)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent, background="w")
+        self.setObjectName("gradNormPlot")
+        self.setAccessibleName("Gradient norms per layer")
+        self.setAccessibleDescription(
+            "L2 norm of each layer's weight gradient over training steps, log scale"
+        )
+        pi = self.getPlotItem()
+        pi.setLabel("bottom", "step")
+        pi.setLabel("left", "\u2016dL/dW\u2016")
+        pi.showGrid(x=True, y=True, alpha=0.15)
+        pi.setMenuEnabled(False)
+        pi.setLogMode(y=True)
+        self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.curves: list[pg.PlotDataItem] = []
+        self.series = Series(1)
+
+    def set_layers(self, n_layers: int) -> None:
+        """One curve per dense layer; clears the history when the count changes."""
+        n_layers = int(n_layers)
+        if n_layers == len(self.curves):
+            return
+        pi = self.getPlotItem()
+        for c in self.curves:
+            pi.removeItem(c)
+        self.legend.clear()
+        self.curves = []
+        for i in range(n_layers):
+            color = pg.intColor(i, hues=max(n_layers, 2), values=1, maxValue=200, sat=220)
+            curve = pi.plot([], [], pen=pg.mkPen(color, width=1.5), name=f"layer {i + 1}")
+            self.curves.append(curve)
+        self.series = Series(max(n_layers, 1))
+
+    def clear_history(self) -> None:
+        self.series.clear()
+        self._redraw()
+
+    def add_steps(self, steps: np.ndarray, norms: np.ndarray) -> None:
+        """Append ``norms (s, n_layers)`` at step numbers ``steps (s,)`` and redraw."""
+        steps = np.asarray(steps)
+        if steps.size == 0:
+            return
+        norms = np.asarray(norms, np.float64)
+        if norms.shape[1] != len(self.curves):
+            self.set_layers(norms.shape[1])
+        self.series.extend(steps, np.maximum(norms, _TINY))
+        self._redraw()
+
+    def _redraw(self) -> None:
+        x, y = self.series.x, self.series.y
+        for i, c in enumerate(self.curves):
+            c.setData(x, y[:, i])
+
+
+class TrainingPlots(QWidget):
+    """The loss plot with its log-scale switch above the gradient-norm plot."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.loss_plot = LossPlot()
+        self.grad_plot = GradNormPlot()
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setObjectName("logScaleCheck")
+        self.log_check.setAccessibleName("Log scale loss axis")
+        self.log_check.setToolTip("Show the loss on a logarithmic axis")
+        self.log_check.toggled.connect(self.loss_plot.set_log_y)
+
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.log_check)
+        tl.addLayout(row)
+        tl.addWidget(self.loss_plot, 1)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("plotsSplitter")
+        split.addWidget(top)
+        split.addWidget(self.grad_plot)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+    def clear_history(self) -> None:
+        self.loss_plot.clear_history()
+        self.grad_plot.clear_history()

@@ -1,0 +1,254 @@
+"""Training controls: the run buttons, the hyperparameters and the progress bar.
+
+The panel holds values and enables/disables itself by state; it never trains. Settings
+that shape the run (loss, optimizer, batch size, L2, seed, dtype) are locked while a run
+is going; the learning rate and the number of epochs stay editable and reach the running
+worker on its next step.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.engine.losses import LOSSES
+from nnstudio.engine.optimizers import DEFAULT_LR, OPTIMIZERS
+from nnstudio.pipeline import TrainConfig
+
+__all__ = ["IDLE", "PAUSED", "RUNNING", "TrainingPanel"]
+
+IDLE, RUNNING, PAUSED = "idle", "running", "paused"
+LR_MIN, LR_MAX = 1e-6, 10.0
+MAX_EPOCHS = 1_000_000
+MAX_BATCH = 1_000_000
+
+
+def _named(widget, name: str, accessible: str, tip: str):
+    widget.setObjectName(name)
+    widget.setAccessibleName(accessible)
+    widget.setToolTip(tip)
+    widget.setStatusTip(tip)
+    return widget
+
+
+class TrainingPanel(QWidget):
+    """Buttons (``trainButton`` ... ``resetButton``), hyperparameters and ``progressBar``.
+
+    ``settingsChanged`` fires when a setting that needs a fresh network changes (not for
+    the learning rate or epochs, which a run can take on the fly).
+    """
+
+    settingsChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        d = TrainConfig()
+
+        def push(text: str, name: str, tip: str) -> QPushButton:
+            return _named(QPushButton(text), name, text, tip)
+
+        self.train_button = push("Train", "trainButton", "Train the network (F5)")
+        self.pause_button = push("Pause", "pauseButton", "Pause or resume training (F6)")
+        self.step_button = push("Step", "stepButton", "Train one epoch, then pause (F10)")
+        self.stop_button = push("Stop", "stopButton", "Stop training, keep the weights (Shift+F5)")
+        self.reset_button = push(
+            "Reset", "resetButton", "New random weights from the seed; clears the plots (Ctrl+R)"
+        )
+        self.train_button.setDefault(True)
+
+        self.lr_spin = _named(
+            QDoubleSpinBox(),
+            "learningRateSpin",
+            "Learning rate",
+            "Step size of the optimizer; can be changed while training",
+        )
+        self.lr_spin.setDecimals(6)
+        self.lr_spin.setRange(LR_MIN, LR_MAX)
+        self.lr_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_spin.setValue(d.learning_rate)
+        self.lr_spin.setKeyboardTracking(False)
+
+        self.epochs_spin = _named(
+            QSpinBox(), "epochsSpin", "Epochs", "Passes over the training data"
+        )
+        self.epochs_spin.setRange(1, MAX_EPOCHS)
+        self.epochs_spin.setValue(d.epochs)
+        self.epochs_spin.setKeyboardTracking(False)
+
+        self.batch_spin = _named(
+            QSpinBox(), "batchSizeSpin", "Batch size", "Examples per gradient step"
+        )
+        self.batch_spin.setRange(1, MAX_BATCH)
+        self.batch_spin.setValue(d.batch_size)
+        self.batch_spin.setKeyboardTracking(False)
+
+        self.loss_combo = _named(
+            QComboBox(), "lossCombo", "Loss", "Loss function; 'auto' follows the task"
+        )
+        self.loss_combo.addItem("auto", None)
+        for name in LOSSES:
+            self.loss_combo.addItem(name, name)
+
+        self.optimizer_combo = _named(
+            QComboBox(), "optimizerCombo", "Optimizer", "How the gradient updates the weights"
+        )
+        for name in OPTIMIZERS:
+            self.optimizer_combo.addItem(name, name)
+        self.optimizer_combo.setCurrentIndex(OPTIMIZERS.index(d.optimizer))
+
+        self.l2_spin = _named(
+            QDoubleSpinBox(), "l2Spin", "L2 weight decay", "L2 penalty on the weights (0: none)"
+        )
+        self.l2_spin.setDecimals(6)
+        self.l2_spin.setRange(0.0, 1.0)
+        self.l2_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.l2_spin.setValue(d.l2)
+
+        self.seed_spin = _named(
+            QSpinBox(), "seedSpin", "Seed", "Seed of the initial weights, split and shuffling"
+        )
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setValue(d.seed)
+
+        self.dtype_combo = _named(
+            QComboBox(), "dtypeCombo", "Precision", "float32 is faster; float64 is more exact"
+        )
+        self.dtype_combo.addItems(["float32", "float64"])
+
+        self.progress_bar = _named(
+            QProgressBar(), "progressBar", "Training progress", "Share of the planned steps done"
+        )
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("%p%")
+        self.progress_bar.setTextVisible(True)
+
+        buttons = QGridLayout()
+        for i, b in enumerate(
+            (
+                self.train_button,
+                self.pause_button,
+                self.step_button,
+                self.stop_button,
+                self.reset_button,
+            )
+        ):
+            buttons.addWidget(b, 0, i)
+
+        box = QGroupBox("Hyperparameters")
+        grid = QGridLayout(box)
+        left = QFormLayout()
+        right = QFormLayout()
+        left.addRow("&Learning rate", self.lr_spin)
+        left.addRow("&Epochs", self.epochs_spin)
+        left.addRow("&Batch size", self.batch_spin)
+        left.addRow("L&2", self.l2_spin)
+        right.addRow("&Optimizer", self.optimizer_combo)
+        right.addRow("Lo&ss", self.loss_combo)
+        right.addRow("See&d", self.seed_spin)
+        right.addRow("&Precision", self.dtype_combo)
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(buttons)
+        lay.addWidget(self.progress_bar)
+        lay.addWidget(box)
+
+        self._optimizer = d.optimizer
+        self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_changed)
+        for w in (self.loss_combo, self.dtype_combo):
+            w.currentIndexChanged.connect(lambda *_: self.settingsChanged.emit())
+        for w in (self.batch_spin, self.seed_spin):
+            w.valueChanged.connect(lambda *_: self.settingsChanged.emit())
+        self.l2_spin.valueChanged.connect(lambda *_: self.settingsChanged.emit())
+        self.set_state(IDLE, has_session=False)
+
+    # ------------------------------------------------------------ values
+    def apply_to(self, cfg: TrainConfig) -> TrainConfig:
+        """Write the panel's settings into ``cfg`` (returned)."""
+        cfg.optimizer = self.optimizer_combo.currentData()
+        cfg.lr = float(self.lr_spin.value())
+        cfg.epochs = int(self.epochs_spin.value())
+        cfg.batch_size = int(self.batch_spin.value())
+        cfg.l2 = float(self.l2_spin.value())
+        cfg.seed = int(self.seed_spin.value())
+        cfg.dtype = self.dtype_combo.currentText()
+        cfg.loss = self.loss_combo.currentData()
+        return cfg
+
+    def set_from(self, cfg: TrainConfig) -> None:
+        """Show ``cfg``'s settings (one ``settingsChanged`` at most)."""
+        widgets = (
+            self.optimizer_combo,
+            self.lr_spin,
+            self.epochs_spin,
+            self.batch_spin,
+            self.l2_spin,
+            self.seed_spin,
+            self.dtype_combo,
+            self.loss_combo,
+        )
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.optimizer_combo.setCurrentIndex(
+                max(self.optimizer_combo.findData(cfg.optimizer), 0)
+            )
+            self._optimizer = self.optimizer_combo.currentData()
+            self.lr_spin.setValue(cfg.learning_rate)
+            self.epochs_spin.setValue(int(cfg.epochs))
+            self.batch_spin.setValue(int(cfg.batch_size))
+            self.l2_spin.setValue(float(cfg.l2))
+            self.seed_spin.setValue(int(cfg.seed))
+            self.dtype_combo.setCurrentText(cfg.dtype)
+            self.loss_combo.setCurrentIndex(max(self.loss_combo.findData(cfg.loss), 0))
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self.settingsChanged.emit()
+
+    def set_state(self, state: str, *, has_session: bool) -> None:
+        """Enable what makes sense: ``idle``, ``running`` or ``paused``."""
+        running = state in (RUNNING, PAUSED)
+        self.train_button.setEnabled(state != RUNNING)
+        self.train_button.setText("Resume" if state == PAUSED else "Train")
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Resume" if state == PAUSED else "Pause")
+        self.step_button.setEnabled(state != RUNNING)
+        self.stop_button.setEnabled(running)
+        self.reset_button.setEnabled(True)
+        for w in (
+            self.batch_spin,
+            self.loss_combo,
+            self.optimizer_combo,
+            self.l2_spin,
+            self.seed_spin,
+            self.dtype_combo,
+        ):
+            w.setEnabled(not running)
+
+    def set_progress(self, fraction: float) -> None:
+        self.progress_bar.setValue(int(round(max(0.0, min(fraction, 1.0)) * 1000)))
+
+    # ------------------------------------------------------------ internals
+    def _on_optimizer_changed(self) -> None:
+        new = self.optimizer_combo.currentData()
+        # Follow the optimizer's default rate unless the user chose another one.
+        if abs(self.lr_spin.value() - DEFAULT_LR.get(self._optimizer, -1)) < 1e-12:
+            self.lr_spin.setValue(DEFAULT_LR[new])
+        self._optimizer = new
+        self.settingsChanged.emit()

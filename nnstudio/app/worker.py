@@ -1,0 +1,307 @@
+"""The background training loop: a ``QObject`` that lives in a ``QThread`` and drives the
+Qt-free :class:`~nnstudio.engine.trainer.Trainer` one step at a time.
+
+The shape follows superqt's ``new_worker_qthread``: the caller makes the worker, moves it
+to a thread and makes four connections (see :func:`start_in_thread`). The loop itself is
+plain Python: between two steps it looks at ``threading.Event`` objects for stop and
+pause (a queued "stop" slot would never run while the loop is busy), applies a new
+learning rate or epoch count handed over by the GUI thread, and every ~1/30 s emits one
+:class:`TrainingUpdate` that carries everything that happened since the last one: every
+finished epoch's report (so the GUI's per-epoch curves are exact), every step's gradient
+norms, and, every ~200 ms, the decision surface on the boundary grid and copies of the
+weights. All the NumPy work (including the surface) happens in this thread; the GUI
+thread only copies numbers into plot items.
+
+Thread safety: while the worker runs, only the worker touches the session (trainer,
+network). The GUI thread talks to it only through the methods marked thread-safe below.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from nnstudio.engine.trainer import EpochReport, TrainingDiverged
+from nnstudio.pipeline import Session
+
+__all__ = ["TrainingUpdate", "TrainingWorker", "make_thread", "start_in_thread"]
+
+#: the most updates per second the worker emits
+MAX_UPDATES_PER_SECOND = 30.0
+#: seconds between two computations of the decision surface and weight copies (at least)
+EXTRAS_INTERVAL = 0.2
+#: the surface may take at most this fraction of the worker's time
+EXTRAS_BUDGET = 0.2
+
+
+@dataclass
+class TrainingUpdate:
+    """What the GUI needs from one emit; everything is a copy owned by the receiver."""
+
+    epoch_reports: list[EpochReport]  # every epoch finished since the last update, in order
+    steps: np.ndarray  # (s,) step numbers (1-based, since the trainer was made)
+    grad_norms: np.ndarray  # (s, n_layers) weight-gradient L2 norm of each layer per step
+    batch_loss: float  # loss of the last batch (nan if no step happened)
+    epoch: int  # epochs completed
+    epochs: int  # epochs planned
+    step: int  # optimizer updates so far
+    progress: float  # 0..1 of the planned steps
+    samples_per_second: float  # wall-clock throughput since the last update (nan if none)
+    lr: float
+    surface: np.ndarray | None = None  # (G, k) network output on the boundary grid
+    weights: list[np.ndarray] | None = None  # (fan_in, fan_out) copies, one per layer
+    final: bool = False  # the last update of this run
+    run_id: int = 0  # the worker's run_id, so a receiver can drop a finished run's updates
+    extra: dict = field(default_factory=dict)
+
+
+class TrainingWorker(QObject):
+    """Trains ``session`` (or the session ``factory()`` builds, in this thread) until its
+    epochs are done or it is stopped.
+
+    Signals: ``sessionReady(Session)`` once the session exists, ``progress(TrainingUpdate)``
+    at most ~30 times a second, ``pausedChanged(bool)``, ``failed(str)`` on divergence or
+    a build error, and ``finished()`` always, last.
+    """
+
+    sessionReady = Signal(object)
+    progress = Signal(object)
+    pausedChanged = Signal(bool)
+    failed = Signal(str)
+    finished = Signal()
+
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        factory: Callable[[], Session] | None = None,
+        grid: np.ndarray | None = None,
+        send_weights: bool = True,
+        pause_after_epoch: bool = False,
+        max_rate: float = MAX_UPDATES_PER_SECOND,
+        extras_interval: float = EXTRAS_INTERVAL,
+    ) -> None:
+        super().__init__()
+        if (session is None) == (factory is None):
+            raise ValueError("give exactly one of session and factory")
+        self._session = session
+        self._factory = factory
+        self._grid = None if grid is None else np.array(grid, np.float64)
+        self._send_weights = send_weights
+        self._min_gap = 1.0 / max_rate
+        self._extras_interval = extras_interval
+        self._stop = threading.Event()
+        self._resume = threading.Event()  # set: run; clear: pause between steps
+        self._resume.set()
+        self._idle = threading.Event()  # set while waiting in pause, and after the end
+        self._step_once = threading.Event()  # pause again when the current epoch ends
+        if pause_after_epoch:
+            self._step_once.set()
+        self._lock = threading.Lock()
+        self._pending_lr: float | None = None
+        self._pending_epochs: int | None = None
+        self.run_id = 0
+        self._reset_accumulators()
+
+    # ---------------------------------------------------------- thread-safe controls
+    def stop(self) -> None:
+        """Thread-safe: end the run after the current step (also wakes a paused run)."""
+        self._stop.set()
+        self._resume.set()
+
+    def pause(self) -> None:
+        """Thread-safe: wait before the next step until :meth:`resume` or :meth:`stop`."""
+        self._resume.clear()
+
+    def resume(self) -> None:
+        """Thread-safe: continue a paused run."""
+        self._step_once.clear()
+        self._resume.set()
+
+    def step_epoch(self) -> None:
+        """Thread-safe: run until the current epoch ends, then pause."""
+        self._step_once.set()
+        self._resume.set()
+
+    def set_lr(self, lr: float) -> None:
+        """Thread-safe: the learning rate for the next step on."""
+        lr = float(lr)
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a positive number, got {lr}")
+        with self._lock:
+            self._pending_lr = lr
+
+    def set_epochs(self, epochs: int) -> None:
+        """Thread-safe: change the planned number of epochs (the run ends when reached)."""
+        with self._lock:
+            self._pending_epochs = max(int(epochs), 1)
+
+    @property
+    def is_paused(self) -> bool:
+        return not self._resume.is_set()
+
+    @property
+    def is_stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the worker waits in a pause or has ended; True if it does.
+
+        While it is idle the caller may read the session (e.g. to save the model)."""
+        return self._idle.wait(timeout)
+
+    # ---------------------------------------------------------- the loop
+    @Slot()
+    def run(self) -> None:
+        try:
+            if self._session is None:
+                try:
+                    self._session = self._factory()
+                except Exception as exc:  # a ConfigError/DataError the GUI could not see
+                    self.failed.emit(f"cannot start training: {exc}")
+                    return
+                self.sessionReady.emit(self._session)
+            self._loop()
+        except TrainingDiverged as exc:
+            self._emit(final=True, extras=True)
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug: say so instead of dying silently in a thread
+            traceback.print_exc()
+            self._emit(final=True, extras=False)
+            self.failed.emit(
+                f"training stopped by an unexpected error: {type(exc).__name__}: {exc}"
+            )
+        finally:
+            self._idle.set()
+            self.finished.emit()
+
+    def _loop(self) -> None:
+        trainer = self._session.trainer
+        self._t_emit = time.perf_counter()
+        self._t_extras = -math.inf
+        while not self._stop.is_set():
+            if not self._resume.is_set():
+                self._emit(extras=True)
+                self._idle.set()
+                self.pausedChanged.emit(True)
+                while not self._resume.wait(0.25):
+                    pass
+                self._idle.clear()
+                if self._stop.is_set():
+                    break
+                self.pausedChanged.emit(False)
+                self._t_emit = time.perf_counter()
+                self._samples = 0
+            self._apply_pending(trainer)
+            if trainer.done:
+                break
+            rep = trainer.step()
+            self._steps.append(rep.step)
+            self._norms.append(rep.grad_norms)
+            self._batch_loss = rep.loss
+            self._samples += rep.batch_size
+            if rep.epoch_report is not None:
+                self._epochs.append(rep.epoch_report)
+                if self._step_once.is_set():
+                    self._step_once.clear()
+                    self._resume.clear()
+            now = time.perf_counter()
+            if now - self._t_emit >= self._min_gap:
+                self._emit(extras=now - self._t_extras >= self._extras_gap())
+        self._emit(final=True, extras=True)
+
+    def _apply_pending(self, trainer) -> None:
+        if self._pending_lr is None and self._pending_epochs is None:
+            return
+        with self._lock:
+            lr, epochs = self._pending_lr, self._pending_epochs
+            self._pending_lr = self._pending_epochs = None
+        if lr is not None:
+            trainer.lr = lr
+        if epochs is not None:
+            trainer.epochs = epochs
+
+    def _extras_gap(self) -> float:
+        # Keep the surface computation to a small share of the time, however big the net.
+        return max(self._extras_interval, self._extras_cost / EXTRAS_BUDGET)
+
+    def _reset_accumulators(self) -> None:
+        self._epochs: list[EpochReport] = []
+        self._steps: list[int] = []
+        self._norms: list[np.ndarray] = []
+        self._batch_loss = math.nan
+        self._samples = 0
+        self._extras_cost = 0.0
+        self._t_emit = time.perf_counter()
+        self._t_extras = -math.inf
+
+    def _emit(self, *, extras: bool, final: bool = False) -> None:
+        session = self._session
+        if session is None:
+            return
+        trainer = session.trainer
+        now = time.perf_counter()
+        elapsed = now - self._t_emit
+        n_layers = session.net.n_layers
+        update = TrainingUpdate(
+            epoch_reports=self._epochs,
+            steps=np.asarray(self._steps, np.int64),
+            grad_norms=(
+                np.vstack(self._norms) if self._norms else np.empty((0, n_layers), np.float64)
+            ),
+            batch_loss=float(self._batch_loss),
+            epoch=trainer.epoch,
+            epochs=trainer.epochs,
+            step=trainer.step_count,
+            progress=min(trainer.step_count / (trainer.epochs * trainer.steps_per_epoch), 1.0),
+            samples_per_second=self._samples / elapsed
+            if self._samples and elapsed > 0
+            else math.nan,
+            lr=trainer.lr,
+            final=final,
+            run_id=self.run_id,
+        )
+        if extras:
+            t0 = time.perf_counter()
+            if self._grid is not None:
+                update.surface = session.output(self._grid)
+            if self._send_weights:
+                update.weights = [W.copy() for W in session.net.weights]
+            self._extras_cost = time.perf_counter() - t0
+            self._t_extras = time.perf_counter()
+        self._epochs, self._steps, self._norms = [], [], []
+        self._samples = 0
+        self._t_emit = now
+        self.progress.emit(update)
+
+
+def make_thread(worker: TrainingWorker) -> QThread:
+    """Move ``worker`` to a new, not yet started ``QThread`` with superqt's four
+    connections. Connect to the thread's signals, then ``start()`` it.
+
+    The caller keeps references to both until ``thread.finished``; both delete themselves
+    (``deleteLater``) when the run ends. The thread has no parent on purpose: a parent
+    that is destroyed first would destroy a running thread.
+    """
+    thread = QThread()
+    thread.setObjectName("trainingThread")
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    worker.finished.connect(thread.quit)
+    worker.finished.connect(worker.deleteLater)
+    thread.finished.connect(thread.deleteLater)
+    return thread
+
+
+def start_in_thread(worker: TrainingWorker) -> QThread:
+    """:func:`make_thread` and start it."""
+    thread = make_thread(worker)
+    thread.start()
+    return thread

@@ -1,0 +1,484 @@
+"""The main window end to end, offscreen: design by clicking, train, pause, step, stop,
+change the learning rate mid-run, export/import, projects, closing, and every error
+dialog. No sleeps: ``qtbot.waitSignal`` / ``qtbot.waitUntil`` only.
+
+Dialogs are replaced by a recorder (``errors``), so no modal box can block a test and
+each test can assert which error was shown.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QSpinBox
+
+from nnstudio.app import dialogs
+from nnstudio.app.main_window import SETTINGS_ENV, MainWindow
+from nnstudio.io.model_file import load_model
+from nnstudio.pipeline import MAX_UNITS
+
+# The offscreen platform cannot pass size hints on; it says so for every real window.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+RUN_TIMEOUT = 60_000  # ms; generous for a slow CI machine
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Never read or write the user's real settings."""
+    path = tmp_path / "settings.ini"
+    monkeypatch.setenv(SETTINGS_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Every error dialog the app tries to show, as (title, message)."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, t, m: shown.append((t, m)))
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, errors):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def wait_idle(qtbot, w, timeout=RUN_TIMEOUT):
+    qtbot.waitUntil(lambda: not w.is_training, timeout=timeout)
+
+
+def train_to_end(qtbot, w, epochs):
+    w.training_panel.epochs_spin.setValue(epochs)
+    qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
+    assert w.is_training
+    wait_idle(qtbot, w)
+    x, y = w.loss_plot.train_curve.getData()
+    return np.asarray(x), np.asarray(y)
+
+
+# --------------------------------------------------------------------- designer
+
+
+def test_build_network_by_clicking_updates_drawing_and_timing(qtbot, window):
+    w = window
+    assert w.load_dataset("moons")
+    table = w.layer_table.table
+    assert table.objectName() == "layerTable"
+    assert table.rowCount() == 2
+    qtbot.mouseClick(w.layer_table.add_button, Qt.MouseButton.LeftButton)
+    assert table.rowCount() == 3
+    # edit the new row's units through the spin-box editor, as a person would
+    table.setCurrentCell(2, 0)
+    table.editItem(table.item(2, 0))
+    editor = table.findChild(QSpinBox, "unitsSpin")
+    assert editor is not None and editor.maximum() == MAX_UNITS
+    editor.selectAll()
+    qtbot.keyClicks(editor, "7")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on a queued call
+    qtbot.waitUntil(lambda: w.layer_table.hidden_layers() == [32, 32, 7])
+    assert table.model().index(2, 0).data() == 7
+    # input (2 features) and output (2 classes, softmax) come from the data
+    assert w.network_view.layer_sizes() == [2, 32, 32, 7, 2]
+    assert w.timing_panel._layer_sizes == [2, 32, 32, 7, 2]
+    assert "2 features" in w.layer_table.input_label.text()
+    assert "softmax" in w.layer_table.output_label.text()
+    # remove the first layer, move the 7-unit layer up
+    table.setCurrentCell(0, 0)
+    qtbot.mouseClick(w.layer_table.remove_button, Qt.MouseButton.LeftButton)
+    assert w.layer_table.hidden_layers() == [32, 7]
+    table.setCurrentCell(1, 0)
+    qtbot.mouseClick(w.layer_table.up_button, Qt.MouseButton.LeftButton)
+    assert w.layer_table.hidden_layers() == [7, 32]
+    assert w.network_view.layer_sizes() == [2, 7, 32, 2]
+
+
+@pytest.mark.parametrize("bad", [0, MAX_UNITS + 1, "abc", -3, "2.5"])
+def test_invalid_units_are_refused_with_a_reason(window, bad):
+    t = window.layer_table
+    before = t.hidden_layers()
+    t.table.model().setData(t.table.model().index(0, 0), bad, Qt.ItemDataRole.EditRole)
+    assert t.hidden_layers() == before
+    assert t.table.model().index(0, 0).data() == before[0]  # the old value is back
+    assert t.hint_label.text()  # a visible reason
+    assert t.table.statusTip() == t.hint_label.text()[:1].lower() + t.hint_label.text()[1:]
+
+
+def test_typing_too_many_units_in_the_editor_says_why(qtbot, window):
+    t = window.layer_table
+    t.table.setCurrentCell(0, 0)
+    t.table.editItem(t.table.item(0, 0))
+    editor = t.table.findChild(QSpinBox, "unitsSpin")
+    editor.selectAll()
+    qtbot.keyClicks(editor, "99999")
+    assert editor.value() <= MAX_UNITS
+    assert str(MAX_UNITS) in t.hint_label.text()
+    assert t.hint_label.isVisible()
+
+
+def test_activation_combo_changes_the_layer(qtbot, window):
+    w = window
+    w.load_dataset("xor")
+    t = w.layer_table.table
+    combo = t.indexWidget(t.model().index(1, 1))
+    assert combo is not None
+    combo.setCurrentText("tanh")
+    assert w.layer_table.activations() == ["relu", "tanh"]
+    assert w.network_view._activations[:2] == ["relu", "tanh"]
+
+
+# --------------------------------------------------------------------- training
+
+
+def test_train_sample_loss_falls_and_plots_fill(qtbot, window, errors):
+    w = window
+    assert w.load_dataset("moons")
+    x, y = train_to_end(qtbot, w, epochs=25)
+    assert not errors
+    assert list(x) == list(range(1, 26))  # every epoch reached the plot, in order
+    hist = [r.train_loss for r in w.session.trainer.history]
+    np.testing.assert_allclose(y, hist)
+    assert y[-1] < 0.5 * y[0]
+    # validation and accuracy curves, gradient norms for every layer
+    _, val = w.loss_plot.val_curve.getData()
+    assert len(val) == 25 and np.all(np.isfinite(val))
+    _, acc = w.loss_plot.train_metric_curve.getData()
+    assert acc[-1] > 0.8
+    assert len(w.grad_plot.curves) == 3
+    steps, norms = w.grad_plot.curves[0].getOriginalDataset()
+    assert steps[-1] == w.session.trainer.step_count
+    assert len(steps) == w.session.trainer.step_count  # no decimation this short
+    assert np.all(norms > 0)
+    assert w.training_panel.progress_bar.value() == 1000
+    assert "Epoch 25/25" in w.epoch_label.text()
+    assert "samples/s" in w.speed_label.text()
+    # the decision surface was drawn in the worker and shown
+    assert w.boundary_view.surface_rgb() is not None
+
+
+def test_pause_resume_step_stop(qtbot, window, errors):
+    w = window
+    w.load_dataset("spirals")
+    tp = w.training_panel
+    tp.epochs_spin.setValue(100_000)
+    # Step from idle: exactly one epoch, then paused
+    qtbot.mouseClick(tp.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: len(w.loss_plot.series) == 1, timeout=RUN_TIMEOUT)
+    assert w.session.trainer.epoch == 1
+    assert tp.pause_button.text() == "Resume"
+    # Step again while paused: one more epoch
+    qtbot.mouseClick(tp.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.loss_plot.series) == 2, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=RUN_TIMEOUT)
+    assert w.session.trainer.epoch == 2
+    # Resume: it goes on
+    qtbot.mouseClick(tp.pause_button, Qt.MouseButton.LeftButton)
+    assert w.state == "running"
+    qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 5, timeout=RUN_TIMEOUT)
+    # Pause: the epoch count stops moving
+    qtbot.mouseClick(tp.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.worker is not None and w.worker.wait_idle(0), timeout=RUN_TIMEOUT)
+    frozen = w.session.trainer.step_count
+    qtbot.wait(100)  # a paused worker must not step; let the event loop run a while
+    assert w.session.trainer.step_count == frozen
+    # Stop: the thread ends, the weights stay
+    qtbot.mouseClick(tp.stop_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, w)
+    assert w.state == "idle"
+    assert w.session is not None and w.session.trainer.step_count == frozen
+    assert tp.train_button.isEnabled() and not tp.stop_button.isEnabled()
+    assert not errors
+
+
+def test_learning_rate_changes_mid_run(qtbot, window):
+    w = window
+    w.load_dataset("circles")
+    tp = w.training_panel
+    tp.epochs_spin.setValue(100_000)
+    assert tp.lr_spin.decimals() >= 5
+    assert tp.lr_spin.minimum() == pytest.approx(1e-6) and tp.lr_spin.maximum() == 10
+    qtbot.mouseClick(tp.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 2, timeout=RUN_TIMEOUT)
+    assert tp.lr_spin.isEnabled() and not tp.batch_spin.isEnabled()
+    tp.lr_spin.setValue(0.00123)
+    qtbot.waitUntil(lambda: w.session.trainer.lr == pytest.approx(0.00123), timeout=RUN_TIMEOUT)
+    n = len(w.loss_plot.series)
+    qtbot.waitUntil(lambda: len(w.loss_plot.series) >= n + 2, timeout=RUN_TIMEOUT)
+    assert w.is_training
+    lrs = [r.lr for r in w.session.trainer.history]
+    assert lrs[0] == pytest.approx(0.01) and lrs[-1] == pytest.approx(0.00123)
+    w.stop()
+    wait_idle(qtbot, w)
+
+
+def test_train_after_finish_starts_a_new_run_and_more_epochs_continue(qtbot, window):
+    w = window
+    w.load_dataset("xor")
+    train_to_end(qtbot, w, epochs=3)
+    first = w.session
+    # raising the epochs continues the same run
+    x, _ = train_to_end(qtbot, w, epochs=5)
+    assert w.session is first and list(x) == [1, 2, 3, 4, 5]
+    # pressing Train on a finished run starts over
+    x, _ = train_to_end(qtbot, w, epochs=5)
+    assert w.session is not first and list(x) == [1, 2, 3, 4, 5]
+
+
+def test_reset_forgets_weights_and_plots(qtbot, window):
+    w = window
+    w.load_dataset("xor")
+    train_to_end(qtbot, w, epochs=2)
+    qtbot.mouseClick(w.training_panel.reset_button, Qt.MouseButton.LeftButton)
+    assert w.session is None
+    assert len(w.loss_plot.series) == 0
+    assert w.training_panel.progress_bar.value() == 0
+
+
+# --------------------------------------------------------------------- files
+
+
+def test_export_and_import_give_equal_predictions(qtbot, window, tmp_path, errors):
+    w = window
+    w.load_dataset("blobs")
+    w.layer_table.set_layers([9, 5], ["tanh", "elu"])
+    train_to_end(qtbot, w, epochs=5)
+    a = tmp_path / "a.npz"
+    assert w.export_weights(a)
+    model = load_model(a)
+    X = w.data_panel.dataset.X
+    np.testing.assert_allclose(model.output(X), w.session.output(X), rtol=1e-6, atol=1e-7)
+
+    # a fresh window with another architecture takes the file's
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    w2.load_dataset("blobs")
+    assert w2.layer_table.hidden_layers() == [32, 32]
+    assert w2.import_weights(a)
+    assert w2.layer_table.hidden_layers() == [9, 5]
+    assert w2.layer_table.activations() == ["tanh", "elu"]
+    assert w2.network_view.layer_sizes() == [2, 9, 5, 3]
+    np.testing.assert_allclose(w2.session.output(X), model.output(X), rtol=1e-6, atol=1e-7)
+    b = tmp_path / "b.npz"
+    assert w2.export_weights(b)
+    np.testing.assert_allclose(load_model(b).output(X), model.output(X), rtol=1e-6, atol=1e-7)
+    assert (load_model(b).predict(X) == model.predict(X)).all()
+    # training goes on from the imported weights
+    x, _ = train_to_end(qtbot, w2, epochs=2)
+    assert list(x) == [1, 2]
+    assert not errors
+    assert any(r["kind"] == "model" for r in w2.recent_files())
+
+
+def test_export_while_training_pauses_for_the_copy(qtbot, window, tmp_path):
+    w = window
+    w.load_dataset("moons")
+    w.training_panel.epochs_spin.setValue(100_000)
+    w.train()
+    qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 1, timeout=RUN_TIMEOUT)
+    assert w.export_weights(tmp_path / "live.npz")
+    load_model(tmp_path / "live.npz")
+    n = w.session.trainer.step_count
+    qtbot.waitUntil(lambda: w.session.trainer.step_count > n, timeout=RUN_TIMEOUT)
+    assert w.state == "running"
+    w.stop()
+    wait_idle(qtbot, w)
+
+
+def test_project_round_trip_trains_the_same_curve(qtbot, window, tmp_path, errors):
+    w = window
+    w.load_dataset("circles")
+    w.layer_table.set_layers([12, 6], ["tanh", "relu"])
+    tp = w.training_panel
+    tp.seed_spin.setValue(7)
+    tp.optimizer_combo.setCurrentText("momentum")
+    tp.lr_spin.setValue(0.03)
+    tp.batch_spin.setValue(16)
+    w.data_panel.set_val_split(0.25)
+    _, first = train_to_end(qtbot, w, epochs=8)
+    path = tmp_path / "p.json"
+    assert w.save_project(path)
+    doc = json.loads(path.read_text())
+    assert doc["dataset"]["source"] == "circles"
+    assert doc["config"]["hidden_layers"] == [12, 6] and doc["config"]["seed"] == 7
+
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    assert w2.open_project(path)
+    assert w2.layer_table.hidden_layers() == [12, 6]
+    assert w2.layer_table.activations() == ["tanh", "relu"]
+    assert w2.training_panel.seed_spin.value() == 7
+    assert w2.training_panel.optimizer_combo.currentText() == "momentum"
+    assert w2.training_panel.lr_spin.value() == pytest.approx(0.03)
+    assert w2.training_panel.batch_spin.value() == 16
+    assert w2.data_panel.val_split() == pytest.approx(0.25)
+    _, again = train_to_end(qtbot, w2, epochs=8)
+    np.testing.assert_allclose(again, first, rtol=1e-6)
+    assert not errors
+
+
+def test_recent_files_and_settings_survive_a_restart(qtbot, tmp_path, errors, private_settings):
+    csv = tmp_path / "tiny.csv"
+    rows = ["a,b,label"] + [f"{i % 7},{(i * 3) % 5},{'yes' if i % 2 else 'no'}" for i in range(40)]
+    csv.write_text("\n".join(rows) + "\n")
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.load_dataset(csv)
+    w.training_panel.epochs_spin.setValue(17)
+    w.layer_table.set_layers([4], ["sigmoid"])
+    w.close()
+    assert private_settings.exists()
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    assert w2.training_panel.epochs_spin.value() == 17
+    assert w2.layer_table.hidden_layers() == [4]
+    assert w2.recent_files()[0] == {"kind": "dataset", "path": str(csv)}
+    assert w2.recent_menu.actions()[0].toolTip() == str(csv)
+    assert w2.restore_last_dataset()
+    assert w2.data_panel.dataset.name == "tiny.csv"
+
+
+def test_drop_a_data_file_on_the_window_loads_it(qtbot, window, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("x,y,t\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    ev = QDropEvent(
+        QPoint(5, 5).toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(ev)
+    assert window.data_panel.dataset is not None
+    assert window.data_panel.dataset.name == "d.csv"
+
+
+# --------------------------------------------------------------------- closing
+
+
+def test_close_during_training_stops_the_thread(qtbot, errors):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.load_dataset("spirals")
+    w.training_panel.epochs_spin.setValue(100_000)
+    w.train()
+    qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 1, timeout=RUN_TIMEOUT)
+    thread = w._thread
+    assert thread is not None and thread.isRunning()
+    assert w.close()
+    assert not w.is_training and w.worker is None
+    assert thread.isFinished()  # waited for, not abandoned
+    QApplication.processEvents()
+    assert not errors
+
+
+def test_close_while_paused_stops_the_thread(qtbot, errors):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.load_dataset("xor")
+    w.step()
+    qtbot.waitUntil(lambda: w.state == "paused", timeout=RUN_TIMEOUT)
+    assert w.close()
+    assert not w.is_training
+
+
+# --------------------------------------------------------------------- errors
+
+
+def test_bad_csv_shows_an_error_and_keeps_the_data(window, tmp_path, errors):
+    w = window
+    assert w.load_dataset("moons")
+    before = w.data_panel.dataset
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,label\n1,2,x\n3,oops,y\n")
+    assert w.load_dataset(bad) is False
+    assert len(errors) == 1
+    title, msg = errors[0]
+    assert "load" in title.lower() and "bad.csv" in msg and "oops" in msg
+    assert w.data_panel.dataset is before
+
+
+def test_bad_model_file_shows_an_error(window, tmp_path, errors):
+    w = window
+    w.load_dataset("moons")
+    arch = w.layer_table.hidden_layers()
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 this is not a zip archive")
+    assert w.import_weights(bad) is False
+    assert len(errors) == 1 and "bad.npz" in errors[0][1]
+    assert w.layer_table.hidden_layers() == arch and w.session is None
+
+
+def test_model_with_wrong_feature_count_is_refused(qtbot, window, tmp_path, errors):
+    w = window
+    w.load_dataset("sine")  # 1 feature
+    w.layer_table.set_layers([3], ["tanh"])
+    train_to_end(qtbot, w, epochs=1)
+    path = tmp_path / "sine.npz"
+    assert w.export_weights(path)
+    w.load_dataset("moons")  # 2 features
+    w.layer_table.set_layers([8, 8], ["relu", "relu"])
+    assert w.import_weights(path) is False
+    assert len(errors) == 1
+    assert "1 input feature" in errors[0][1] and "has 2" in errors[0][1]
+    assert w.layer_table.hidden_layers() == [8, 8]
+    assert w.data_panel.dataset.name == "moons"
+
+
+def test_divergence_stops_and_suggests_a_smaller_learning_rate(qtbot, window, errors):
+    w = window
+    w.load_dataset("sine")
+    tp = w.training_panel
+    tp.optimizer_combo.setCurrentText("sgd")
+    tp.lr_spin.setValue(10.0)
+    w.layer_table.set_layers([64, 64], ["relu", "relu"])
+    tp.epochs_spin.setValue(500)
+    w.train()
+    wait_idle(qtbot, w)
+    assert len(errors) == 1
+    title, msg = errors[0]
+    assert "diverged" in title.lower()
+    assert "smaller learning rate" in msg and "lower the learning rate" in msg.lower()
+    # the weights of the last finite step are kept
+    assert all(np.isfinite(W).all() for W in w.session.net.weights)
+    assert w.session.trainer.epoch < 500
+
+
+def test_invalid_settings_show_an_error_instead_of_training(window, errors):
+    w = window
+    w.load_dataset("blobs")  # 3 classes
+    w.training_panel.loss_combo.setCurrentText("binary_cross_entropy")
+    assert w.train() is False
+    assert len(errors) == 1 and not w.is_training
+
+
+def test_broken_project_file_leaves_everything_as_it_was(window, tmp_path, errors):
+    w = window
+    w.load_dataset("moons")
+    p = tmp_path / "p.json"
+    p.write_text(
+        '{"format": "nnstudio.project", "version": 1, "dataset": {"source": '
+        '"no_such_file.csv"}, "config": {}}'
+    )
+    assert w.open_project(p) is False
+    assert len(errors) == 1 and "no_such_file.csv" in errors[0][1]
+    assert w.data_panel.dataset.name == "moons"
+    p.write_text("{not json")
+    assert w.open_project(p) is False
+    assert len(errors) == 2
+
+
+def test_export_without_weights_says_what_to_do(window, tmp_path, errors):
+    assert window.export_weights(tmp_path / "x.npz") is False
+    assert "train" in errors[0][1].lower()
+    assert not (tmp_path / "x.npz").exists()
