@@ -50,10 +50,14 @@ def default_loss(output_activation: str) -> str:
     )
 
 
+# Probabilities are clipped away from 0 and 1 by the dtype's eps so log stays finite: a
+# confident wrong answer costs about -log(eps) instead of infinity. (np.finfo is slow
+# enough to matter per step, hence the table.)
+_EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64)}
+
+
 def _eps(dtype) -> float:
-    # Clip probabilities away from 0 and 1 so log stays finite: a confident wrong answer
-    # costs about -log(eps) instead of infinity.
-    return float(np.finfo(dtype).eps)
+    return _EPS[np.dtype(dtype)]
 
 
 def loss_value(loss: str, A: np.ndarray, Y: np.ndarray) -> float:
