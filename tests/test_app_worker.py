@@ -268,3 +268,24 @@ def test_grad_norm_plot_one_curve_per_layer(qtbot):
     _, y3 = p.curves[2].getOriginalDataset()
     assert y3[0] > 0 and math.isclose(y3[1], 5.0)  # a zero norm stays plottable on log y
     assert p.getPlotItem().ctrl.logYCheck.isChecked()
+
+
+def test_read_paused_reads_between_steps_and_resumes(qtbot, run):
+    s = session(epochs=100_000)
+    worker = TrainingWorker(s)
+    rec, _ = run(worker)
+    qtbot.waitUntil(lambda: s.trainer.step_count > 5, timeout=TIMEOUT)
+    seen = []
+
+    def read():
+        n = s.trainer.step_count
+        w = s.net.weights[0].copy()
+        seen.append(s.trainer.step_count == n and np.array_equal(w, s.net.weights[0]))
+        return n
+
+    n = worker.read_paused(read)
+    assert seen == [True] and n > 0
+    qtbot.waitUntil(lambda: s.trainer.step_count > n, timeout=TIMEOUT)  # resumed
+    worker.pause()
+    worker.read_paused(lambda: None)
+    assert worker.is_paused  # a run paused before stays paused

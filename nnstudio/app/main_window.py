@@ -77,6 +77,9 @@ STOP_TIMEOUT_MS = 2000
 SYNC_SURFACE_MACS = 3e8
 #: layers in the run's weight copies for the network drawing at most (parameters)
 MAX_DRAWN_PARAMETERS = 20_000_000
+#: while training, one plot is redrawn per frame of this many ms (each plot at half that
+#: rate), so a frame never pays for painting both plots at once
+FRAME_MS = 33
 
 
 def app_settings() -> QSettings:
@@ -125,6 +128,12 @@ class MainWindow(QMainWindow):
         self._hidden_settings = {"momentum": 0.9, "nesterov": False}
         self._last_report = None
         self._recent: list[dict] = []
+
+        self._frame = QTimer(self)
+        self._frame.setObjectName("plotFrameTimer")
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self._on_frame)
+        self._next_plot = 0
 
         self._build_widgets()
         self._build_actions()
@@ -304,7 +313,15 @@ class MainWindow(QMainWindow):
         self.loss_label.setObjectName("lossStatusLabel")
         self.speed_label = QLabel("")
         self.speed_label.setObjectName("speedStatusLabel")
-        for lab in (self.epoch_label, self.loss_label, self.speed_label):
+        # Fixed widths: a label whose text changes 30 times a second must not make the
+        # whole window lay itself out again each time.
+        fm = self.fontMetrics()
+        for lab, sample in (
+            (self.epoch_label, "Epoch 1000000/1000000"),
+            (self.loss_label, "loss 0.0001234 (val 0.0001234), val accuracy 100.0%"),
+            (self.speed_label, "12,345,678 samples/s"),
+        ):
+            lab.setFixedWidth(fm.horizontalAdvance(sample) + 12)
             sb.addPermanentWidget(lab)
 
     def _connect(self) -> None:
@@ -482,6 +499,7 @@ class MainWindow(QMainWindow):
         thread.finished.connect(self._on_thread_finished)
         self._worker, self._thread = worker, thread
         self._stopping = False
+        self._frame.start()
         self._set_state(RUNNING)
         self.statusBar().showMessage("Training...", 2000)
         thread.start()
@@ -516,11 +534,14 @@ class MainWindow(QMainWindow):
     def _on_progress(self, update: TrainingUpdate) -> None:
         if getattr(update, "run_id", self._run_id) != self._run_id:
             return
+        # The numbers go into the plots' series now; the curves follow at the next frame.
         if update.epoch_reports:
-            self.loss_plot.add_epochs(update.epoch_reports)
+            self.loss_plot.add_epochs(update.epoch_reports, redraw=False)
             self._last_report = update.epoch_reports[-1]
         if len(update.steps):
-            self.grad_plot.add_steps(update.steps, update.grad_norms)
+            self.grad_plot.add_steps(update.steps, update.grad_norms, redraw=False)
+        if update.final:
+            self.flush_plots()
         self.training_panel.set_progress(update.progress)
         if update.surface is not None and self.boundary_view.isVisible():
             try:
@@ -530,6 +551,23 @@ class MainWindow(QMainWindow):
         if update.weights is not None:
             self.network_view.set_weights(update.weights)
         self._show_numbers(update)
+
+    @Slot()
+    def _on_frame(self) -> None:
+        """Redraw one dirty plot (the next in turn); paints of the two never add up."""
+        plots = (self.loss_plot, self.grad_plot)
+        for k in range(len(plots)):
+            plot = plots[(self._next_plot + k) % len(plots)]
+            if plot.dirty:
+                plot.redraw()
+                self._next_plot = (self._next_plot + k + 1) % len(plots)
+                return
+
+    def flush_plots(self) -> None:
+        """Redraw every plot that has new numbers (end of a run, tests)."""
+        for plot in (self.loss_plot, self.grad_plot):
+            if plot.dirty:
+                plot.redraw()
 
     def _show_numbers(self, update: TrainingUpdate) -> None:
         self.epoch_label.setText(f"Epoch {update.epoch}/{update.epochs}")
@@ -578,6 +616,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_thread_finished(self) -> None:
+        self._frame.stop()
+        self.flush_plots()
         self._thread = None
         self._worker = None
         self._stopping = False
@@ -745,22 +785,15 @@ class MainWindow(QMainWindow):
             )
             return False
         worker = self._worker
-        resume = False
-        if worker is not None and not worker.is_stopping:
-            resume = not worker.is_paused
-            worker.pause()
-            if not worker.wait_idle(STOP_TIMEOUT_MS / 1000):
-                if resume:
-                    worker.resume()
-                dialogs.show_error(self, "Cannot export", "training did not pause in time")
-                return False
-        elif worker is not None:
-            self._stop_and_wait()
         try:
-            model = session.model(exported_by="nnstudio app")
-        finally:
-            if resume and self._worker is worker and worker is not None:
-                worker.resume()
+            if worker is not None and not worker.is_stopping:
+                model = worker.read_paused(lambda: session.model(exported_by="nnstudio app"))
+            else:
+                self._stop_and_wait()
+                model = session.model(exported_by="nnstudio app")
+        except TimeoutError as exc:
+            dialogs.show_error(self, "Cannot export the weights", str(exc))
+            return False
         try:
             save_model(model, path)
         except ModelFileError as exc:

@@ -9,6 +9,12 @@ resolution that keeps every redraw cheap.
 
 Curves hold exactly the plotted numbers: ``curve.getOriginalDataset()`` (or
 ``getData()`` when the axis is linear) returns them.
+
+Redrawing is kept cheap on purpose (the GUI thread must never stall): there is no grid
+(a grid makes every curve change repaint the axes), and the view ranges follow the data
+with hysteresis (:class:`RangeFollower`) instead of pyqtgraph's auto-range, so the axes
+are laid out again only when the data leaves the range, not at every update. Panning or
+zooming by hand stops the following; the plot's "A" button starts it again.
 """
 
 from __future__ import annotations
@@ -128,6 +134,65 @@ class Series:
         self.decimations += 1
 
 
+class RangeFollower:
+    """Sets a ViewBox's range around its data, changing it only when it must.
+
+    x runs from the first point to a right edge that grows by half the data's extent
+    whenever the data reaches it; y is the data's extent with a margin and is kept while
+    the data stays inside and fills at least ``fill`` of it. On a log axis the
+    arithmetic happens on log10 of the data (the ViewBox's own coordinates).
+    """
+
+    def __init__(self, vb: pg.ViewBox, *, follow_x: bool = True, fill: float = 0.4) -> None:
+        self.vb = vb
+        self.follow_x = follow_x
+        self.fill = fill
+        self.user = False
+        self.fixed_y: tuple[float, float] | None = None
+        vb.disableAutoRange()
+        vb.sigRangeChangedManually.connect(self._on_manual)
+
+    def _on_manual(self, *_args) -> None:
+        self.user = True
+
+    def reset(self) -> None:
+        self.user = False
+
+    def update(self, x: np.ndarray, ys: Sequence[np.ndarray], log_y: bool = False) -> None:
+        vb = self.vb
+        if any(vb.autoRangeEnabled()):  # the "A" button: follow again
+            vb.disableAutoRange()
+            self.user = False
+        if self.user or len(x) == 0:
+            return
+        (cx0, cx1), (cy0, cy1) = vb.viewRange()
+        new_x = None
+        if self.follow_x:
+            x0, x1 = float(x[0]), float(x[-1])
+            span = max(x1 - x0, 1.0)
+            if not (cx0 == x0 and x1 <= cx1 <= x0 + 4 * span):
+                new_x = (x0, x0 + 1.5 * span)
+        new_y = None
+        if self.fixed_y is not None:
+            if (cy0, cy1) != self.fixed_y:
+                new_y = self.fixed_y
+        else:
+            values = np.concatenate([np.asarray(y, np.float64).ravel() for y in ys])
+            if log_y:
+                values = values[values > 0]
+                values = np.log10(values) if len(values) else values
+            values = values[np.isfinite(values)]
+            if len(values):
+                lo, hi = float(values.min()), float(values.max())
+                span = hi - lo
+                pad = 0.1 * span if span > 0 else max(abs(hi) * 0.1, 0.5)
+                inside = cy0 <= lo and hi <= cy1
+                if not inside or span < self.fill * (cy1 - cy0):
+                    new_y = (lo - pad, hi + pad)
+        if new_x is not None or new_y is not None:
+            vb.setRange(xRange=new_x, yRange=new_y, padding=0, update=True)
+
+
 def _pen(color: str, dashed: bool = False, width: float = 2.0):
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
     return pg.mkPen(color, width=width, style=style)
@@ -147,7 +212,6 @@ class LossPlot(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setLabel("bottom", "epoch")
         pi.setLabel("left", "loss")
-        pi.showGrid(x=True, y=True, alpha=0.15)
         pi.setMenuEnabled(False)
         self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
@@ -167,8 +231,11 @@ class LossPlot(pg.PlotWidget):
         self.metric_view.addItem(self.val_metric_curve)
         self._metric_entries: list = []
         pi.vb.sigResized.connect(self._sync_views)
+        self.follow = RangeFollower(pi.vb)
+        self.metric_follow = RangeFollower(self.metric_view, follow_x=False)
 
         self.series = Series(4)  # epoch -> train loss, val loss, train metric, val metric
+        self.dirty = False
         self._has_val = False
         self.metric_name = ""
         self.set_metric("accuracy", has_val=True)
@@ -188,23 +255,24 @@ class LossPlot(pg.PlotWidget):
         self.metric_name = name
         self._has_val = has_val
         self.getPlotItem().getAxis("right").setLabel(label)
-        if name == "accuracy":
-            self.metric_view.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
-            self.metric_view.setYRange(0.0, 1.0, padding=0.02)
-        else:
-            self.metric_view.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+        self.metric_follow.fixed_y = (-0.02, 1.02) if name == "accuracy" else None
+        self.metric_follow.reset()
         self.val_curve.setVisible(has_val)
         self.val_metric_curve.setVisible(has_val)
 
     def set_log_y(self, on: bool) -> None:
         self.getPlotItem().setLogMode(y=bool(on))
+        self.follow.reset()
+        self.redraw()
 
     def clear_history(self) -> None:
         self.series.clear()
-        self._redraw()
+        self.follow.reset()
+        self.metric_follow.reset()
+        self.redraw()
 
-    def add_epochs(self, reports: Sequence[EpochReport]) -> None:
-        """Append one row per epoch report and redraw."""
+    def add_epochs(self, reports: Sequence[EpochReport], *, redraw: bool = True) -> None:
+        """Append one row per epoch report; redraw now, or at the next :meth:`redraw`."""
         if not reports:
             return
         rows = np.array(
@@ -220,14 +288,17 @@ class LossPlot(pg.PlotWidget):
             np.float64,
         )
         self.series.extend([r.epoch for r in reports], rows)
-        self._redraw()
+        self.dirty = True
+        if redraw:
+            self.redraw()
 
     def losses(self) -> tuple[np.ndarray, np.ndarray]:
         """``(epochs, train losses)`` as plotted."""
         return self.series.x.copy(), self.series.y[:, 0].copy()
 
-    # ------------------------------------------------------------ internals
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
+        """Hand the series to the curves (``setData``) and move the view if needed."""
+        self.dirty = False
         x, y = self.series.x, self.series.y
         self.train_curve.setData(x, y[:, 0])
         self.train_metric_curve.setData(x, y[:, 2])
@@ -237,6 +308,11 @@ class LossPlot(pg.PlotWidget):
         else:
             self.val_curve.setData([], [])
             self.val_metric_curve.setData([], [])
+        losses = [y[:, 0], y[:, 1]] if self._has_val else [y[:, 0]]
+        metrics = [y[:, 2], y[:, 3]] if self._has_val else [y[:, 2]]
+        log = bool(self.getPlotItem().ctrl.logYCheck.isChecked())
+        self.follow.update(x, losses, log_y=log)
+        self.metric_follow.update(x, metrics)
 
     def _sync_views(self) -> None:
         vb = self.getPlotItem().vb
@@ -262,13 +338,14 @@ class GradNormPlot(pg.PlotWidget):
         pi = self.getPlotItem()
         pi.setLabel("bottom", "step")
         pi.setLabel("left", "\u2016dL/dW\u2016")
-        pi.showGrid(x=True, y=True, alpha=0.15)
         pi.setMenuEnabled(False)
         pi.setLogMode(y=True)
         self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves: list[pg.PlotDataItem] = []
         self.series = Series(1)
+        self.dirty = False
+        self.follow = RangeFollower(pi.vb)
 
     def set_layers(self, n_layers: int) -> None:
         """One curve per dense layer; clears the history when the count changes."""
@@ -288,10 +365,12 @@ class GradNormPlot(pg.PlotWidget):
 
     def clear_history(self) -> None:
         self.series.clear()
-        self._redraw()
+        self.follow.reset()
+        self.redraw()
 
-    def add_steps(self, steps: np.ndarray, norms: np.ndarray) -> None:
-        """Append ``norms (s, n_layers)`` at step numbers ``steps (s,)`` and redraw."""
+    def add_steps(self, steps: np.ndarray, norms: np.ndarray, *, redraw: bool = True) -> None:
+        """Append ``norms (s, n_layers)`` at step numbers ``steps (s,)``; redraw now, or
+        at the next :meth:`redraw`."""
         steps = np.asarray(steps)
         if steps.size == 0:
             return
@@ -299,12 +378,17 @@ class GradNormPlot(pg.PlotWidget):
         if norms.shape[1] != len(self.curves):
             self.set_layers(norms.shape[1])
         self.series.extend(steps, np.maximum(norms, _TINY))
-        self._redraw()
+        self.dirty = True
+        if redraw:
+            self.redraw()
 
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
+        """Hand the series to the curves (``setData``) and move the view if needed."""
+        self.dirty = False
         x, y = self.series.x, self.series.y
         for i, c in enumerate(self.curves):
             c.setData(x, y[:, i])
+        self.follow.update(x, [y], log_y=True)
 
 
 class TrainingPlots(QWidget):

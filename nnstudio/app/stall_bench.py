@@ -87,14 +87,22 @@ def measure_stall(
         tp = window.training_panel
         tp.epochs_spin.setValue(1_000_000)
         tp.batch_spin.setValue(batch_size)
+        # Let the window finish showing the data (layouts, first paints) before timing:
+        # the measurement is about training, not about loading.
+        settle = QEventLoop()
+        QTimer.singleShot(300, settle.quit)
+        settle.exec()
 
         gaps: list[float] = []
         clock = QElapsedTimer()
         last = [0]
 
+        ends: list[float] = []
+
         def tick() -> None:
             now = clock.nsecsElapsed()
             gaps.append((now - last[0]) / 1e6)
+            ends.append(now / 1e6)
             last[0] = now
 
         heartbeat = QTimer()
@@ -105,6 +113,7 @@ def measure_stall(
         loop = QEventLoop()
         clock.start()
         heartbeat.start()
+        t_train = clock.nsecsElapsed() / 1e6
         if not window.train():
             raise RuntimeError("training did not start")
         counter = _Counter()
@@ -120,7 +129,10 @@ def measure_stall(
         window.close()
         app.processEvents()
         g = np.asarray(gaps[1:] or [0.0])
+        worst = int(np.argmax(g))
+        worst_end = ends[1:][worst] if len(ends) > 1 else 0.0
         return {
+            "max_gap_at_ms": worst_end - float(g[worst]) - t_train,
             "max_gap_ms": float(g.max()),
             "p99_gap_ms": float(np.percentile(g, 99)),
             "mean_gap_ms": float(g.mean()),
@@ -153,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"heartbeat every {r['interval_ms']} ms, {r['ticks']} ticks: max gap "
-        f"{r['max_gap_ms']:.1f} ms, p99 {r['p99_gap_ms']:.1f} ms, mean {r['mean_gap_ms']:.2f} ms"
+        f"{r['max_gap_ms']:.1f} ms ({r['max_gap_at_ms']:.0f} ms after Train), "
+        f"p99 {r['p99_gap_ms']:.1f} ms, mean {r['mean_gap_ms']:.2f} ms"
     )
     return 0
 

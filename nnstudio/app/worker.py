@@ -105,6 +105,7 @@ class TrainingWorker(QObject):
         if pause_after_epoch:
             self._step_once.set()
         self._lock = threading.Lock()
+        self.step_lock = threading.Lock()  # held by the worker while it changes the network
         self._pending_lr: float | None = None
         self._pending_epochs: int | None = None
         self.run_id = 0
@@ -152,10 +153,23 @@ class TrainingWorker(QObject):
         return self._stop.is_set()
 
     def wait_idle(self, timeout: float) -> bool:
-        """Block until the worker waits in a pause or has ended; True if it does.
-
-        While it is idle the caller may read the session (e.g. to save the model)."""
+        """Block until the worker waits in a pause or has ended; True if it does."""
         return self._idle.wait(timeout)
+
+    def read_paused(self, read: Callable[[], object], timeout: float = 2.0):
+        """Thread-safe: pause, call ``read()`` (e.g. copy the network) while no step can
+        run, then resume if the run was going. Raises ``TimeoutError`` if the worker did
+        not pause within ``timeout`` seconds."""
+        was_running = not self.is_paused
+        self.pause()
+        try:
+            if not self._idle.wait(timeout):
+                raise TimeoutError("training did not pause in time")
+            with self.step_lock:  # a step that raced past the pause finishes first
+                return read()
+        finally:
+            if was_running and not self._stop.is_set():
+                self._resume.set()  # not resume(): a pending Step keeps its pause
 
     # ---------------------------------------------------------- the loop
     @Slot()
@@ -199,10 +213,11 @@ class TrainingWorker(QObject):
                 self.pausedChanged.emit(False)
                 self._t_emit = time.perf_counter()
                 self._samples = 0
-            self._apply_pending(trainer)
-            if trainer.done:
-                break
-            rep = trainer.step()
+            with self.step_lock:
+                self._apply_pending(trainer)
+                if trainer.done:
+                    break
+                rep = trainer.step()
             self._steps.append(rep.step)
             self._norms.append(rep.grad_norms)
             self._batch_loss = rep.loss
