@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
             self._ask_import,
             "Load a model file (.npz) into the current session",
         )
-        self.quit_action = a("&Quit", "quitAction", K.Quit, self.close, "Quit nnstudio")
+        self.quit_action = a("&Quit", "quitAction", "Ctrl+Q", self.close, "Quit nnstudio")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.train_action = a("&Train", "trainAction", "F5", self.train, "Train the network")
         self.pause_action = a(
