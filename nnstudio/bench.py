@@ -377,13 +377,14 @@ class _NnstudioSide:
         """Step for about ``seconds``; returns (samples, elapsed)."""
         step = self.trainer.step
         samples = 0
-        t0 = time.perf_counter()
-        end = t0 + seconds
-        while True:
-            samples += step().batch_size
-            t = time.perf_counter()
-            if t >= end:
-                return samples, t - t0
+        with self.trainer.blas_threads():  # as Trainer.run and the app's worker do
+            t0 = time.perf_counter()
+            end = t0 + seconds
+            while True:
+                samples += step().batch_size
+                t = time.perf_counter()
+                if t >= end:
+                    return samples, t - t0
 
 
 class _TorchSide:

@@ -346,7 +346,7 @@ def _train(args) -> int:
     try:
         # Overflow on the way to a divergence is reported as TrainingDiverged, once,
         # instead of as NumPy warnings.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), trainer.blas_threads():
             for step in trainer:
                 rep = step.epoch_report
                 if rep is not None and bar is not None:

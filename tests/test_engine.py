@@ -11,6 +11,7 @@ from nnstudio.engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from nnstudio.engine.gradcheck import max_relative_error, numerical_gradients
 from nnstudio.engine.loop import batch_gradients
 from nnstudio.engine.losses import loss_value
+from nnstudio.engine.trainer import SINGLE_THREAD_FLOPS, step_flops
 
 # (output activation, loss) pairs the engine accepts
 PAIRS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")] + [
@@ -271,3 +272,30 @@ def test_divergence_keeps_last_finite_weights():
     for w, b in zip(net.weights, before):
         assert np.isfinite(w).all()
         np.testing.assert_array_equal(w, b)
+
+
+def test_step_flops_by_hand():
+    # 784-128-10 at batch 32: forward 2*32*784*128 = 6,422,528 and 2*32*128*10 = 81,920;
+    # weight gradients the same; input gradient of the second layer only: 81,920
+    assert step_flops([784, 128, 10], 32) == 2 * (6_422_528 + 81_920) + 81_920
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_small_networks_train_on_one_blas_thread():
+    from threadpoolctl import threadpool_limits
+
+    X, Y = _xor(64)
+    small = Trainer(MLP([2, 8, 2], ["tanh", "softmax"]), X, Y)
+    big = Trainer(MLP([2, 2048, 2048, 2], ["relu", "relu", "softmax"]), X, Y, batch_size=64)
+    assert step_flops(big.net.layer_sizes, 64) >= SINGLE_THREAD_FLOPS
+    with threadpool_limits(limits=2, user_api="blas"):
+        with small.blas_threads():
+            assert _blas_threads() == {1}
+        assert _blas_threads() == {2}
+        with big.blas_threads():
+            assert _blas_threads() == {2}

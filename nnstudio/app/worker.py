@@ -197,6 +197,10 @@ class TrainingWorker(QObject):
             self.finished.emit()
 
     def _loop(self) -> None:
+        with self._session.trainer.blas_threads():
+            self._steps_until_stopped()
+
+    def _steps_until_stopped(self) -> None:
         trainer = self._session.trainer
         self._t_emit = time.perf_counter()
         self._t_extras = -math.inf
