@@ -21,6 +21,7 @@ mathematics is in ``loop.py`` and exists to check this one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -253,9 +254,9 @@ class MLP:
                 np.multiply(a_prev.T, D[i], out=dW)
             else:
                 np.matmul(a_prev.T, D[i], out=dW)
-            np.sum(D[i], axis=0, out=self._db[i])
+            np.add.reduce(D[i], axis=0, out=self._db[i])  # db = dZ.sum(0), minus np.sum's wrapper
             flat = dW.ravel()
-            norms[i] = np.sqrt(np.dot(flat, flat)) / abs(scale)
+            norms[i] = math.sqrt(np.dot(flat, flat)) / abs(scale)
             if i > 0:
                 # dA_prev = dZ @ W.T, then through layer i-1's activation, in place
                 np.matmul(D[i], self.weights[i].T, out=D[i - 1])

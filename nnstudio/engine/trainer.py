@@ -13,6 +13,7 @@ counts optimizer updates since the trainer was made.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -224,7 +225,7 @@ class Trainer:
         # Overflow is not an error here: it shows up as a non-finite loss or norm below.
         with np.errstate(over="ignore", invalid="ignore"):
             g = self.net.gradients(Xb, Yb, scale=opt.lr if opt.prescales else 1.0)
-        if not (np.isfinite(g.loss) and np.isfinite(g.norms).all()):
+        if not (math.isfinite(g.loss) and all(map(math.isfinite, g.norms.tolist()))):
             what = "loss" if not np.isfinite(g.loss) else "gradient"
             raise TrainingDiverged(
                 f"training diverged: the {what} became {g.loss if what == 'loss' else 'infinite'} "
