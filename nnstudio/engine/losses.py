@@ -70,7 +70,7 @@ def loss_value(loss: str, A: np.ndarray, Y: np.ndarray) -> float:
         return float(np.dot(d, d)) / (2 * m)
     eps = _eps(A.dtype)
     if loss == "cross_entropy":
-        logs = np.log(np.clip(A, eps, None))
+        logs = np.log(np.maximum(A, eps))
         return -float(np.vdot(Y, logs)) / m
     if loss == "binary_cross_entropy":
         P = np.clip(A, eps, 1 - eps)

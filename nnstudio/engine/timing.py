@@ -45,6 +45,7 @@ import numpy as np
 from . import loop
 from .losses import default_loss
 from .network import MLP, as_dtype
+from .trainer import blas_threads_for
 
 #: widths the timing view sweeps by default
 DEFAULT_WIDTHS = (8, 16, 32, 64, 128, 256, 512)
@@ -170,7 +171,11 @@ def _time_matrix(
     """Median seconds per example and spread of ``net.gradients`` over ``batches``,
     called in turn. Returns after ``repeats`` samples or once ``budget`` is spent (at
     least one sample)."""
-    grads = net.gradients
+    with blas_threads_for(net.layer_sizes, examples_per_call):  # as training would run
+        return _time_calls(net.gradients, batches, examples_per_call, repeats, budget, should_stop)
+
+
+def _time_calls(grads, batches, examples_per_call, repeats, budget, should_stop):
     for X, Y in batches[:3]:  # warm-up: workspaces, caches, BLAS threads
         grads(X, Y)
     X, Y = batches[0]

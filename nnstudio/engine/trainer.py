@@ -38,6 +38,22 @@ def step_flops(layer_sizes, batch_size: int) -> int:
     return 3 * sum(per) - per[0]
 
 
+@contextlib.contextmanager
+def blas_threads_for(layer_sizes, batch_size: int):
+    """Inside this block BLAS runs on one thread if a step of this network at this batch
+    size is under ``SINGLE_THREAD_FLOPS``, else as configured. Needs threadpoolctl;
+    without it, nothing changes."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is None or step_flops(layer_sizes, batch_size) >= SINGLE_THREAD_FLOPS:
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 class TrainingDiverged(RuntimeError):
     """The loss or a gradient became NaN or infinite. The weights are those of the last
     finite step."""
@@ -184,21 +200,10 @@ class Trainer:
     def done(self) -> bool:
         return self.epoch >= self.epochs
 
-    @contextlib.contextmanager
     def blas_threads(self):
-        """Run the steps inside this block with the BLAS thread count that suits the
-        network: one thread for steps under ``SINGLE_THREAD_FLOPS``, else BLAS's own
-        setting. Needs threadpoolctl; without it, nothing changes."""
-        small = step_flops(self.net.layer_sizes, self.batch_size) < SINGLE_THREAD_FLOPS
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            small = False
-        if not small:
-            yield
-            return
-        with threadpool_limits(limits=1, user_api="blas"):
-            yield
+        """A context for running steps with the BLAS thread count that suits this network
+        (see ``blas_threads_for``)."""
+        return blas_threads_for(self.net.layer_sizes, self.batch_size)
 
     # ------------------------------------------------------------------ stepping
     def _new_epoch(self) -> None:
