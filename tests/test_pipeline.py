@@ -1,5 +1,6 @@
-"""TrainConfig validation, the output layer chosen for a task, seeding, and the training
-quality the defaults must reach on the built-in samples."""
+"""TrainConfig validation, the output layer chosen for a task, seeding, putting a saved
+model back into a session, and the training quality the defaults must reach on the
+built-in samples."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from nnstudio.pipeline import (
     ConfigError,
     TrainConfig,
     build_session,
+    config_for_model,
+    model_problem,
     output_layer,
+    session_from_model,
+    session_key,
 )
 
 # --------------------------------------------------------------------------- validation
@@ -181,6 +186,41 @@ def test_model_snapshot_records_settings_and_metrics():
     s.trainer.epochs += 1
     s.trainer.run()
     np.testing.assert_array_equal(m.net.weights[0], before)
+
+
+# --------------------------------------------------------------------------- models back
+
+
+def test_session_from_model_predicts_like_the_model():
+    ds = load_dataset("sine")
+    cfg = TrainConfig(hidden_layers=[8, 4], hidden_activations=["tanh", "relu"], epochs=2)
+    s = build_session(ds, cfg)
+    s.trainer.run()
+    model = s.model()
+    assert model_problem(model, ds) is None
+    cfg2 = config_for_model(TrainConfig(seed=5), model, ds)
+    assert cfg2.hidden_layers == [8, 4] and cfg2.activations_for_hidden() == ["tanh", "relu"]
+    s2 = session_from_model(ds, cfg2, model)
+    np.testing.assert_allclose(s2.output(ds.X), s.output(ds.X), rtol=1e-6, atol=1e-6)
+
+
+def test_model_problem_names_the_mismatch():
+    ds = load_dataset("moons")
+    model = build_session(ds, TrainConfig(hidden_layers=[4], epochs=1)).model()
+    wide = Dataset("w", "w", np.zeros((4, 3)), np.zeros(4), ["a", "b", "c"], "y", "regression")
+    assert "expects 2 input features" in model_problem(model, wide)
+    assert "does classification" in model_problem(model, _regression(1))
+    assert "classes" in model_problem(model, _classification(3))
+    with pytest.raises(ConfigError):
+        session_from_model(_classification(3), TrainConfig(), model)
+
+
+def test_session_key_ignores_only_the_live_settings():
+    ds = _classification(2)
+    base = session_key(ds, TrainConfig())
+    assert session_key(ds, TrainConfig(lr=0.5, epochs=7)) == base
+    assert session_key(ds, TrainConfig(batch_size=8)) != base
+    assert session_key(_classification(2), TrainConfig()) != base  # another dataset
 
 
 # --------------------------------------------------------------------------- quality
