@@ -21,9 +21,6 @@ from nnstudio.app.main_window import SETTINGS_ENV, MainWindow
 from nnstudio.io.model_file import load_model
 from nnstudio.pipeline import MAX_UNITS
 
-# The offscreen platform cannot pass size hints on; it says so for every real window.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
-
 RUN_TIMEOUT = 60_000  # ms; generous for a slow CI machine
 
 
@@ -343,6 +340,59 @@ def test_recent_files_and_settings_survive_a_restart(qtbot, tmp_path, errors, pr
     assert w2.recent_menu.actions()[0].toolTip() == str(csv)
     assert w2.restore_last_dataset()
     assert w2.data_panel.dataset.name == "tiny.csv"
+
+
+def _training_tab_sizes(qtbot, w):
+    w.resize(1360, 860)
+    w.tabs.setCurrentIndex(0)
+    QApplication.processEvents()
+    qtbot.wait(10)  # the boundary view is fitted one event-loop turn after it shows
+    QApplication.processEvents()
+    return w.boundary_view.size(), w.plots.size()
+
+
+def test_boundary_view_is_large_and_square_ish_beside_the_plots(qtbot, window):
+    assert window.load_dataset("spirals")
+    boundary, plots = _training_tab_sizes(qtbot, window)
+    assert window.boundary_view.isVisible()
+    assert boundary.width() >= 0.9 * min(boundary.height(), window.tabs.width() // 2)
+    assert boundary.height() >= 0.9 * window.training_split.height()
+    assert plots.width() >= 280
+    # data that is not 2-D: no boundary view, the plots take the whole tab
+    assert window.load_dataset("sine")
+    boundary, plots = _training_tab_sizes(qtbot, window)
+    assert not window.boundary_view.isVisible()
+    assert plots.width() >= window.training_split.width() - 10
+
+
+def test_stale_or_collapsed_splitter_states_cannot_hide_the_boundary_view(
+    qtbot, errors, private_settings
+):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.load_dataset("moons")
+    _training_tab_sizes(qtbot, w)
+    w.training_split.setSizes([0, 2000])  # as collapsed as the splitter allows
+    w.training_split.splitterMoved.emit(0, 1)  # the user placed the handle
+    w.close()
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    w2.show()
+    w2.load_dataset("moons")
+    boundary, _ = _training_tab_sizes(qtbot, w2)
+    assert boundary.width() >= 200 and not w2.training_split.auto_fit
+    # a state saved by an older layout (no layout version) is ignored altogether
+    settings = w2._settings
+    w2.close()
+    settings.remove("window/layoutVersion")
+    settings.sync()
+    w3 = MainWindow()
+    qtbot.addWidget(w3)
+    w3.show()
+    w3.load_dataset("moons")
+    boundary, _ = _training_tab_sizes(qtbot, w3)
+    assert w3.training_split.auto_fit and boundary.width() >= 300
 
 
 def test_drop_a_data_file_on_the_window_loads_it(qtbot, window, tmp_path):

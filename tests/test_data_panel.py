@@ -6,7 +6,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QWidget
 
-from nnstudio.app.data_panel import PREVIEW_ROWS, DataPanel
+from nnstudio.app.data_panel import PREVIEW_COLUMNS, PREVIEW_ROWS, DataPanel
 from nnstudio.data.errors import DataError
 from nnstudio.data.loaders import load_dataset
 
@@ -117,6 +117,23 @@ def test_preview_table_shows_the_first_rows(panel, qtbot):
             assert t.item(i, j).data(Qt.ItemDataRole.UserRole) == ds.X[i, j]
             assert float(t.item(i, j).text()) == pytest.approx(ds.X[i, j], rel=1e-5)
         assert t.item(i, 2).text() == str(ds.y[i])
+
+
+def test_preview_of_wide_data_shows_the_first_features_and_the_target(panel, tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "wide.npz"
+    np.savez(path, X=rng.random((30, 784)), y=rng.integers(0, 3, 30))
+    ds = panel.load(str(path))
+    t = panel.previewTable
+    assert t.columnCount() == PREVIEW_COLUMNS + 1
+    headers = [t.horizontalHeaderItem(j).text() for j in range(t.columnCount())]
+    assert headers == [*ds.feature_names[:PREVIEW_COLUMNS], ds.target_name]
+    assert t.item(0, PREVIEW_COLUMNS).text() == str(ds.y[0])
+    assert f"first {PREVIEW_COLUMNS} of 784 features" in panel.previewNoteLabel.text()
+    assert not panel.previewNoteLabel.isHidden()
+    assert "784" in t.horizontalHeaderItem(0).toolTip()
+    panel.load("moons")  # narrow data: every column, no note
+    assert t.columnCount() == 3 and panel.previewNoteLabel.isHidden()
 
 
 def test_scatter_items_hold_exactly_the_points_of_each_class(panel, qtbot):

@@ -62,6 +62,7 @@ def style_plot(plot: pg.PlotWidget) -> None:
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen(QColor(90, 90, 90)))
         axis.setTextPen(pg.mkPen(QColor(40, 40, 40)))
+        axis.enableAutoSIPrefix(False)  # ticks read as they are, no "(x0.001)"
     item.hideButtons()
 
 
@@ -105,6 +106,8 @@ class BoundaryView(pg.PlotWidget):
             "The network's prediction over the plane of the two features, with the data"
         )
         style_plot(self)
+        for name in ("left", "bottom"):  # label the major ticks only: -1, -0.5, 0, ...
+            self.getPlotItem().getAxis(name).setStyle(maxTextLevel=0)
         self._resolution = int(resolution)
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setZValue(-10)

@@ -27,15 +27,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -47,10 +47,13 @@ from nnstudio.data.errors import DataError
 from nnstudio.data.loaders import load_dataset
 from nnstudio.data.samples import SAMPLES
 
-__all__ = ["PREVIEW_ROWS", "TASK_CHOICES", "DataPanel"]
+__all__ = ["PREVIEW_COLUMNS", "PREVIEW_ROWS", "TASK_CHOICES", "DataPanel"]
 
 #: rows shown in the preview table
 PREVIEW_ROWS = 20
+#: feature columns shown in the preview table at most (then the target columns); a
+#: table of hundreds of columns costs hundreds of ms to fill and lay out, and says no more
+PREVIEW_COLUMNS = 12
 
 #: the task combo's entries; "auto" means "detect" (task=None)
 TASK_CHOICES = ("auto", "classification", "regression")
@@ -163,11 +166,10 @@ class DataPanel(QWidget):
         self.dataPlot = pg.PlotWidget(self)
         self.dataPlot.setObjectName("dataPlot")
         self.dataPlot.setAccessibleName("Data scatter plot")
-        self.dataPlot.setMinimumHeight(160)
+        self.dataPlot.setMinimumHeight(120)
         style_plot(self.dataPlot)
-        self._legend = self.dataPlot.getPlotItem().addLegend(offset=(-6, 6))
-        self._legend.setBrush(pg.mkBrush(255, 255, 255, 200))
-        self._legend.setLabelTextColor((30, 30, 30))
+        # No legend: it would sit on the points, and the class counts above the plot
+        # already show each class's colour.
         self.plotNoteLabel = QLabel("", self)
         self.plotNoteLabel.setObjectName("plotNoteLabel")
         self.plotNoteLabel.setWordWrap(True)
@@ -180,36 +182,87 @@ class DataPanel(QWidget):
         self.previewTable.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.previewTable.setAlternatingRowColors(True)
         self.previewTable.verticalHeader().setDefaultSectionSize(20)
+        self.previewTable.setMinimumHeight(90)  # the header and three rows
+        # Interactive, sized once per load (resize-to-contents would measure every cell
+        # again at each change)
         self.previewTable.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
+            QHeaderView.ResizeMode.Interactive
         )
+        self.previewNoteLabel = QLabel("", self)
+        self.previewNoteLabel.setObjectName("previewNoteLabel")
+        self.previewNoteLabel.setWordWrap(True)
+        self.previewNoteLabel.setVisible(False)
 
         top = QHBoxLayout()
         top.addWidget(self.datasetCombo, 1)
         top.addWidget(self.openDatasetButton)
-        form = QFormLayout()
-        form.addRow("Target", self.targetCombo)
-        form.addRow("Task", self.taskCombo)
-        form.addRow("Validation split", self.valSplitSpin)
+        # Target on its own row (column names can be long); task and split share one.
+        form = QGridLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        for row, col, text, field in (
+            (0, 0, "&Target", self.targetCombo),
+            (1, 0, "Tas&k", self.taskCombo),
+            (1, 2, "&Validation", self.valSplitSpin),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(field)
+            label.setToolTip(field.toolTip())
+            form.addWidget(label, row, col)
+            form.addWidget(field, row, col + 1, 1, 3 if row == 0 else 1)
+        form.setColumnStretch(1, 1)
 
+        # The scatter and the first rows share the room as two tabs: each gets enough
+        # height to be useful in a window of ordinary size.
         plot_box = QWidget(self)
         plot_layout = QVBoxLayout(plot_box)
         plot_layout.setContentsMargins(0, 0, 0, 0)
+        plot_layout.setSpacing(2)
         plot_layout.addWidget(self.dataPlot, 1)
         plot_layout.addWidget(self.plotNoteLabel)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.setObjectName("dataSplitter")
-        splitter.addWidget(plot_box)
-        splitter.addWidget(self.previewTable)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        table_box = QWidget(self)
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.setSpacing(2)
+        table_layout.addWidget(self.previewNoteLabel)
+        table_layout.addWidget(self.previewTable, 1)
+        self.viewTabs = QTabWidget(self)
+        self.viewTabs.setObjectName("dataViewTabs")
+        self.viewTabs.setAccessibleName("Data views")
+        self.viewTabs.setDocumentMode(True)
+        self.viewTabs.addTab(plot_box, "Scatter")
+        self.viewTabs.addTab(table_box, "Rows")
+        self.viewTabs.setTabToolTip(0, "The data: the first two features, coloured by target")
+        self.viewTabs.setTabToolTip(1, f"The first {PREVIEW_ROWS} rows as a table")
 
         layout = QVBoxLayout(self)
+        layout.setSpacing(4)
         layout.addLayout(top)
         layout.addLayout(form)
         layout.addWidget(self.datasetInfoLabel)
         layout.addWidget(self.classCountsLabel)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.viewTabs, 1)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Reserve the height the wrapped labels need at the current width: the
+        splitter the panel sits in ignores height-for-width, so a label's second line
+        would otherwise be drawn over the widget below it."""
+        m = self.layout().contentsMargins()
+        width = self.width() - m.left() - m.right()  # every label spans the panel
+        if width <= 0:
+            return
+        for lab in (
+            self.datasetInfoLabel,
+            self.classCountsLabel,
+            self.plotNoteLabel,
+            self.previewNoteLabel,
+        ):
+            h = lab.heightForWidth(width)
+            if h > 0 and lab.minimumHeight() != h:
+                lab.setMinimumHeight(h)
 
     # ----------------------------------------------------------------- public API
 
@@ -346,6 +399,7 @@ class DataPanel(QWidget):
         self._show_info(ds)
         self._show_table(ds)
         self._show_plot(ds)
+        self._fit_labels()
 
     def _sync_controls(self) -> None:
         """Make the combos show the current dataset's source, target and task."""
@@ -433,25 +487,45 @@ class DataPanel(QWidget):
 
     def _show_table(self, ds: Dataset) -> None:
         n = min(PREVIEW_ROWS, ds.n_samples)
-        headers = [*ds.feature_names]
+        d = min(ds.n_features, PREVIEW_COLUMNS)
+        headers = list(ds.feature_names[:d])
         y = ds.y if ds.y.ndim == 2 else ds.y[:, None]
+        m = min(y.shape[1], PREVIEW_COLUMNS)
         if y.shape[1] == 1:
             headers.append(ds.target_name)
         else:
-            headers += [f"{ds.target_name}[{j}]" for j in range(y.shape[1])]
+            headers += [f"{ds.target_name}[{j}]" for j in range(m)]
+        hidden = []
+        if d < ds.n_features:
+            hidden.append(f"the first {d} of {ds.n_features} features")
+        if m < y.shape[1]:
+            hidden.append(f"the first {m} of {y.shape[1]} target columns")
+        if hidden:
+            note = (
+                "Preview: " + " and ".join(hidden) + ("" if m < y.shape[1] else ", then the target")
+            )
+            tip = f"The first {n} rows; {note[len('Preview: ') :]}"
+        else:
+            note = ""
+            tip = f"The first {PREVIEW_ROWS} rows: features, then target"
+        self.previewNoteLabel.setText(note)
+        self.previewNoteLabel.setVisible(bool(note))
         t = self.previewTable
+        t.setToolTip(tip)
         t.setUpdatesEnabled(False)
         try:
             t.clear()
             t.setColumnCount(len(headers))
             t.setRowCount(n)
             t.setHorizontalHeaderLabels(headers)
-            d = ds.n_features
+            for j in range(len(headers)):
+                t.horizontalHeaderItem(j).setToolTip(tip)
             for i in range(n):
-                for j, v in enumerate(ds.X[i].tolist()):
+                for j, v in enumerate(ds.X[i, :d].tolist()):
                     t.setItem(i, j, _cell(v))
-                for j, v in enumerate(y[i].tolist()):
+                for j, v in enumerate(y[i, :m].tolist()):
                     t.setItem(i, d + j, _cell(v))
+            t.resizeColumnsToContents()
         finally:
             t.setUpdatesEnabled(True)
 
@@ -460,7 +534,6 @@ class DataPanel(QWidget):
         for s in self._scatters:
             item.removeItem(s)
         self._scatters = []
-        self._legend.clear()
         keep = plot_subset(ds.n_samples)
         X = ds.X[keep]
         notes = []
@@ -483,8 +556,6 @@ class DataPanel(QWidget):
 
         if ds.task == "classification":
             self._scatters = make_class_scatters(item, xy, self._class_index(ds)[keep], ds.classes)
-            # named items join the legend when added to the plot
-            self._legend.setVisible(True)
         else:
             color = class_colors(1)[0]
             if ds.n_features == 1:
@@ -504,7 +575,6 @@ class DataPanel(QWidget):
             )
             item.addItem(s)
             self._scatters = [s]
-            self._legend.setVisible(False)
         item.setLabel("bottom", labels[0])
         item.setLabel("left", labels[1])
         item.enableAutoRange()

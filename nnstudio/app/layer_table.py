@@ -39,6 +39,8 @@ __all__ = ["DEFAULT_ACTIVATION", "DEFAULT_UNITS", "LayerTable", "UnitsSpinBox", 
 UNITS_COL, ACT_COL = 0, 1
 DEFAULT_UNITS = 32
 DEFAULT_ACTIVATION = "relu"
+#: the table grows with its rows up to this many, then scrolls
+FIT_ROWS = 5
 _VALUE_ROLE = Qt.ItemDataRole.UserRole  # the last accepted value, to go back to
 
 
@@ -160,7 +162,6 @@ class LayerTable(QWidget):
             "pick the activation from the list"
         )
         t.setToolTip("Double-click a unit count to change it")
-        t.setMinimumHeight(120)
         self._delegate = _LayerDelegate(self)
         t.setItemDelegate(self._delegate)
         t.itemChanged.connect(self._on_item_changed)
@@ -252,20 +253,22 @@ class LayerTable(QWidget):
     def set_input(self, n_features: int | None, names: Sequence[str] = ()) -> None:
         if n_features is None:
             self.input_label.setText("Input: load a dataset")
-            return
-        shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
-        s = "s" if n_features != 1 else ""
-        self.input_label.setText(
-            f"Input: {n_features} feature{s}" + (f" ({shown})" if names else "")
-        )
+        else:
+            shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+            s = "s" if n_features != 1 else ""
+            self.input_label.setText(
+                f"Input: {n_features} feature{s}" + (f" ({shown})" if names else "")
+            )
+        self._fit_labels()
 
     def set_output(self, units: int | None, activation: str = "", detail: str = "") -> None:
         if units is None:
             self.output_label.setText("Output: load a dataset")
-            return
-        s = "s" if units != 1 else ""
-        text = f"Output: {units} unit{s}, {activation}"
-        self.output_label.setText(text + (f" ({detail})" if detail else ""))
+        else:
+            s = "s" if units != 1 else ""
+            text = f"Output: {units} unit{s}, {activation}"
+            self.output_label.setText(text + (f" ({detail})" if detail else ""))
+        self._fit_labels()
 
     def set_editable(self, on: bool) -> None:
         """Training in progress: the architecture cannot change."""
@@ -278,6 +281,7 @@ class LayerTable(QWidget):
         """Show why a value was refused (under the table and as the status tip)."""
         self.hint_label.setText(reason[:1].upper() + reason[1:])
         self.hint_label.setVisible(bool(reason))
+        self._fit_labels()
         self.table.setStatusTip(reason)
         if reason:
             self.message.emit(reason)
@@ -340,6 +344,20 @@ class LayerTable(QWidget):
         self._changed()
 
     # ------------------------------------------------------------ internals
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Reserve the height the wrapped labels need at the current width: the
+        splitter this widget sits in ignores height-for-width, and would otherwise let
+        the table cover a label's second line."""
+        width = self.width()
+        for lab in (self.input_label, self.output_label, self.hint_label):
+            h = lab.heightForWidth(width) if width > 0 else -1
+            if h > 0 and lab.minimumHeight() != h:
+                lab.setMinimumHeight(h)
+
     def _insert_row(self, row: int, units: int, act: str) -> None:
         t = self.table
         t.insertRow(row)
@@ -403,6 +421,16 @@ class LayerTable(QWidget):
     def _refresh_headers(self) -> None:
         t = self.table
         t.setVerticalHeaderLabels([f"hidden {r + 1}" for r in range(t.rowCount())])
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Tall enough for every row up to ``FIT_ROWS`` (then it scrolls), never less
+        than two: a squeezed window must not hide the first layers."""
+        t = self.table
+        rows = min(max(t.rowCount(), 2), FIT_ROWS)
+        row_h = t.verticalHeader().defaultSectionSize()
+        header = t.horizontalHeader().sizeHint().height()
+        t.setMinimumHeight(header + rows * row_h + 2 * t.frameWidth() + 2)
 
     def _update_buttons(self) -> None:
         t = self.table

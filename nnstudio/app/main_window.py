@@ -2,9 +2,10 @@
 and the live plots on the right, menus, a status bar, and the training thread.
 
 Layout (one glance, left to right): *what the network is* (layer table, drawing) and
-*what it learns from* (data panel); then *how it trains* (buttons, progress,
-hyperparameters) and *what happens* (a tab with the loss, gradient-norm and
-decision-boundary plots; a tab with the loop-versus-matrix timing).
+*what it learns from* (data panel); then *how it trains* (buttons and progress in one
+row, the hyperparameters in two) and *what happens*: a Training tab with the decision
+boundary as a large square on the left (2-D data only) and the loss and gradient-norm
+plots stacked beside it, and a Timing tab with the loop-versus-matrix timing.
 
 Threading: a run is a :class:`~nnstudio.app.worker.TrainingWorker` in a ``QThread``.
 While it runs, the worker alone touches the session; this window only reads the updates
@@ -23,10 +24,11 @@ import copy
 import json
 import math
 import os
+from importlib.resources import files
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -45,12 +47,6 @@ from nnstudio.app.data_panel import DataPanel
 from nnstudio.app.layer_table import LayerTable
 from nnstudio.app.network_view import NetworkView
 from nnstudio.app.plots import TrainingPlots
-from nnstudio.app.session_tools import (
-    config_for_model,
-    model_problem,
-    session_from_model,
-    session_key,
-)
 from nnstudio.app.timing_panel import TimingPanel
 from nnstudio.app.training_panel import IDLE, PAUSED, RUNNING, TrainingPanel
 from nnstudio.app.worker import TrainingUpdate, TrainingWorker, make_thread
@@ -61,7 +57,17 @@ from nnstudio.data.preprocessing import encode_labels
 from nnstudio.io.model_file import ModelFileError, load_model, save_model
 from nnstudio.io.project import ProjectFileError, load_project
 from nnstudio.io.project import save_project as write_project
-from nnstudio.pipeline import ConfigError, Session, TrainConfig, build_session, output_layer
+from nnstudio.pipeline import (
+    ConfigError,
+    Session,
+    TrainConfig,
+    build_session,
+    config_for_model,
+    model_problem,
+    output_layer,
+    session_from_model,
+    session_key,
+)
 
 __all__ = ["SETTINGS_ENV", "MainWindow", "app_settings"]
 
@@ -69,6 +75,8 @@ __all__ = ["SETTINGS_ENV", "MainWindow", "app_settings"]
 SETTINGS_ENV = "NNSTUDIO_SETTINGS_PATH"
 ORGANIZATION = "nnstudio"
 APPLICATION = "nnstudio"
+#: the window icon, in ``nnstudio/app/icons/``
+ICON_FILE = "nnstudio.svg"
 MAX_RECENT = 8
 #: the longest a file action or closing waits for a run to stop
 STOP_TIMEOUT_MS = 2000
@@ -77,6 +85,15 @@ STOP_TIMEOUT_MS = 2000
 SYNC_SURFACE_MACS = 3e8
 #: layers in the run's weight copies for the network drawing at most (parameters)
 MAX_DRAWN_PARAMETERS = 20_000_000
+#: the Training tab: smallest side of the decision-boundary view, the narrowest the
+#: plots beside it get, and the largest share of the tab's width the (square) boundary
+#: view takes by itself
+BOUNDARY_MIN = 220
+PLOTS_MIN_WIDTH = 280
+BOUNDARY_SHARE = 0.55
+#: saved splitter positions carry this version; positions saved by an older layout
+#: (e.g. the boundary view as a sliver) are ignored
+LAYOUT_VERSION = 2
 #: while training, one plot is redrawn per frame of this many ms (each plot at half that
 #: rate), so a frame never pays for painting both plots at once
 FRAME_MS = 33
@@ -94,14 +111,72 @@ def app_settings() -> QSettings:
 
 
 def _icon() -> QIcon:
-    here = Path(__file__).resolve()
-    for candidate in (
-        here.parent / "resources" / "nnstudio.svg",
-        here.parents[2] / "resources" / "nnstudio.svg",
-    ):
-        if candidate.is_file():
-            return QIcon(str(candidate))
-    return QIcon()
+    """The app icon, shipped inside the package (``nnstudio/app/icons``); an empty icon
+    if it is missing. Works from a source tree, a wheel and a zipped install alike."""
+    try:
+        resource = files("nnstudio.app").joinpath("icons", ICON_FILE)
+        if isinstance(resource, Path):
+            return QIcon(str(resource)) if resource.is_file() else QIcon()
+        data = resource.read_bytes()  # not a plain file (e.g. inside a zip): render it
+    except (OSError, ModuleNotFoundError):
+        return QIcon()
+    pixmap = QPixmap()
+    if not pixmap.loadFromData(data, "SVG"):
+        return QIcon()
+    return QIcon(pixmap)
+
+
+class BoundarySplitter(QSplitter):
+    """The Training tab: ``boundary`` on the left, ``plots`` on the right.
+
+    Until the user drags the handle, the boundary view is kept square, as tall as the
+    tab and at most ``BOUNDARY_SHARE`` of its width; neither side can be collapsed.
+    When the boundary view is hidden (data that is not 2-D) the plots take the space.
+    """
+
+    def __init__(self, boundary: QWidget, plots: QWidget, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.addWidget(boundary)
+        self.addWidget(plots)
+        self.setChildrenCollapsible(False)
+        self.setCollapsible(0, False)
+        self.setCollapsible(1, False)
+        self.setStretchFactor(0, 0)
+        self.setStretchFactor(1, 1)
+        self.auto_fit = True  # False once the user places the handle
+        self.splitterMoved.connect(self._on_moved)
+        boundary.installEventFilter(self)
+
+    def _on_moved(self, *_args) -> None:
+        self.auto_fit = False
+
+    def fit(self) -> None:
+        """Make the boundary view square (unless the user placed the handle)."""
+        boundary = self.widget(0)
+        if not self.auto_fit or boundary.isHidden():
+            return
+        width = self.width() - self.handleWidth()
+        if width <= 0:
+            return
+        side = min(self.height(), int(width * BOUNDARY_SHARE))
+        side = max(side, boundary.minimumWidth())
+        self.setSizes([side, max(width - side, 1)])
+
+    def restore(self, state) -> bool:
+        """Restore a saved handle position (the user's choice: no more auto fit)."""
+        if not self.restoreState(state):
+            return False
+        self.auto_fit = False
+        return True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget(0) and event.type() == QEvent.Type.Show:
+            QTimer.singleShot(0, self, self.fit)  # once the splitter has made room
+        return super().eventFilter(watched, event)
 
 
 class MainWindow(QMainWindow):
@@ -177,13 +252,12 @@ class MainWindow(QMainWindow):
         self.left_splitter.addWidget(data_box)
         self.left_splitter.setChildrenCollapsible(False)
 
-        self.training_split = QSplitter(Qt.Orientation.Horizontal)
+        # The decision boundary is what people come for: a large square on the left,
+        # the loss and gradient-norm plots stacked on the right.
+        self.boundary_view.setMinimumSize(BOUNDARY_MIN, BOUNDARY_MIN)
+        self.plots.setMinimumWidth(PLOTS_MIN_WIDTH)
+        self.training_split = BoundarySplitter(self.boundary_view, self.plots)
         self.training_split.setObjectName("trainingSplitter")
-        self.training_split.addWidget(self.plots)
-        self.training_split.addWidget(self.boundary_view)
-        self.training_split.setStretchFactor(0, 3)
-        self.training_split.setStretchFactor(1, 2)
-        self.training_split.setChildrenCollapsible(False)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("plotTabs")
@@ -1043,10 +1117,14 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        for split in (self.main_splitter, self.left_splitter, self.training_split):
-            st = s.value(f"window/{split.objectName()}")
+        if s.value("window/layoutVersion", 0, int) == LAYOUT_VERSION:
+            for split in (self.main_splitter, self.left_splitter):
+                st = s.value(f"window/{split.objectName()}")
+                if isinstance(st, QByteArray):
+                    split.restoreState(st)
+            st = s.value(f"window/{self.training_split.objectName()}")
             if isinstance(st, QByteArray):
-                split.restoreState(st)
+                self.training_split.restore(st)
         try:
             self._recent = [
                 r
@@ -1072,8 +1150,14 @@ class MainWindow(QMainWindow):
         s = self._settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        for split in (self.main_splitter, self.left_splitter, self.training_split):
+        s.setValue("window/layoutVersion", LAYOUT_VERSION)
+        for split in (self.main_splitter, self.left_splitter):
             s.setValue(f"window/{split.objectName()}", split.saveState())
+        key = f"window/{self.training_split.objectName()}"
+        if self.training_split.auto_fit:
+            s.remove(key)  # keep fitting the boundary view to the window
+        else:
+            s.setValue(key, self.training_split.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
         s.setValue("plots/logScale", self.plots.log_check.isChecked())
         cfg = self.current_config()

@@ -27,15 +27,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
+from nnstudio.app.palette import BASE_COLORS, class_colors
 from nnstudio.engine.trainer import EpochReport
 
-__all__ = ["GradNormPlot", "LossPlot", "Series", "TrainingPlots"]
+__all__ = ["GradNormPlot", "LossPlot", "Series", "TrainingPlots", "plain_axes"]
 
 #: rows a series holds before it halves itself (per curve; a few ms to redraw)
 MAX_POINTS = 4000
 
-_TRAIN = "#0877bd"
-_VAL = "#f59322"
+# training and validation curves: the palette's first two colours (blue, orange)
+_TRAIN, _VAL = BASE_COLORS[0], BASE_COLORS[1]
 # smallest value shown on a log axis (a gradient norm of exactly 0 has no logarithm)
 _TINY = 1e-30
 
@@ -193,6 +194,15 @@ class RangeFollower:
             vb.setRange(xRange=new_x, yRange=new_y, padding=0, update=True)
 
 
+def plain_axes(plot_item: pg.PlotItem, names=("left", "bottom", "right")) -> None:
+    """Tick labels that read as they are: no automatic SI prefix, which would turn a
+    loss of 0.9 into "900" on an axis labelled "loss (x0.001)"."""
+    for name in names:
+        axis = plot_item.getAxis(name)
+        if axis is not None:
+            axis.enableAutoSIPrefix(False)
+
+
 def _pen(color: str, dashed: bool = False, width: float = 2.0):
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
     return pg.mkPen(color, width=width, style=style)
@@ -215,6 +225,9 @@ class LossPlot(pg.PlotWidget):
         pi.setMenuEnabled(False)
         self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # Middle right: the loss falls to the bottom and the metric rises to the top,
+        # so the middle of the right edge is where the curves usually are not.
+        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
         self.train_curve = pi.plot([], [], pen=_pen(_TRAIN), name="train loss")
         self.val_curve = pi.plot([], [], pen=_pen(_VAL), name="validation loss")
 
@@ -224,6 +237,7 @@ class LossPlot(pg.PlotWidget):
         pi.scene().addItem(self.metric_view)
         right = pi.getAxis("right")
         right.linkToView(self.metric_view)
+        plain_axes(pi)
         self.metric_view.setXLink(pi.vb)
         self.train_metric_curve = pg.PlotDataItem([], [], pen=_pen(_TRAIN, dashed=True, width=1.5))
         self.val_metric_curve = pg.PlotDataItem([], [], pen=_pen(_VAL, dashed=True, width=1.5))
@@ -340,6 +354,7 @@ class GradNormPlot(pg.PlotWidget):
         pi.setLabel("left", "\u2016dL/dW\u2016")
         pi.setMenuEnabled(False)
         pi.setLogMode(y=True)
+        plain_axes(pi, ("left", "bottom"))
         self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves: list[pg.PlotDataItem] = []
@@ -357,9 +372,10 @@ class GradNormPlot(pg.PlotWidget):
             pi.removeItem(c)
         self.legend.clear()
         self.curves = []
-        for i in range(n_layers):
-            color = pg.intColor(i, hues=max(n_layers, 2), values=1, maxValue=200, sat=220)
-            curve = pi.plot([], [], pen=pg.mkPen(color, width=1.5), name=f"layer {i + 1}")
+        # the app's qualitative palette; the legend lays the layers out in a row
+        self.legend.setColumnCount(min(max(n_layers, 1), 4))
+        for i, color in enumerate(class_colors(n_layers)):
+            curve = pi.plot([], [], pen=pg.mkPen(color, width=1.2), name=f"layer {i + 1}")
             self.curves.append(curve)
         self.series = Series(max(n_layers, 1))
 

@@ -42,6 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.app.boundary_view import style_plot
+from nnstudio.app.palette import BASE_COLORS
 from nnstudio.engine.timing import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_WIDTHS,
@@ -54,9 +56,9 @@ __all__ = ["TimingPanel"]
 
 #: (key, legend name, colour, symbol) of the three curves, in drawing order
 METHODS = (
-    ("loop", "loop engine, one example", (214, 39, 40), "o"),
-    ("matrix", "matrix engine, one example", (31, 119, 180), "s"),
-    ("batch", "matrix engine, mini-batch", (44, 160, 44), "t"),
+    ("loop", "loop engine, one example", BASE_COLORS[3], "o"),  # red
+    ("matrix", "matrix engine, one example", BASE_COLORS[0], "s"),  # blue
+    ("batch", "matrix engine, mini-batch", BASE_COLORS[2], "t"),  # green
 )
 
 TABLE_COLUMNS = (
@@ -249,12 +251,15 @@ class TimingPanel(QWidget):
         self.plot.setAccessibleDescription(
             "Seconds per example against hidden-layer width, log-log, for each engine"
         )
+        style_plot(self.plot)  # white, like the other plots (dark text must show)
         item = self.plot.getPlotItem()
+        item.showButtons()
         item.setLogMode(x=True, y=True)
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("bottom", "hidden-layer width")
         item.setLabel("left", "seconds per example")
-        item.addLegend(offset=(-10, 10))
+        legend = item.addLegend(offset=(-10, 10), labelTextColor="k")
+        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
         self.curves: dict[str, pg.PlotDataItem] = {}
         for key, name, colour, symbol in METHODS:
             self.curves[key] = self.plot.plot(
@@ -411,6 +416,10 @@ class TimingPanel(QWidget):
             np.array([r.width for r in extra], np.float64),
             np.array([r.loop_s_per_example for r in extra], np.float64),
         )
+        # label the measured widths themselves (a log axis would say "6·10¹7·10¹...")
+        widths = sorted({int(r.width) for r in rows if r.width > 0})
+        bottom = self.plot.getPlotItem().getAxis("bottom")
+        bottom.setTicks([[(math.log10(w), str(w)) for w in widths]] if widths else None)
         self._fill_table(rows)
         self._update_speedup_text()
         self._update_width_line()

@@ -8,14 +8,15 @@ worker on its next step.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
+    QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -135,37 +136,49 @@ class TrainingPanel(QWidget):
         self.progress_bar.setFormat("%p%")
         self.progress_bar.setTextVisible(True)
 
-        buttons = QGridLayout()
-        for i, b in enumerate(
-            (
-                self.train_button,
-                self.pause_button,
-                self.step_button,
-                self.stop_button,
-                self.reset_button,
-            )
+        # One row: the run buttons, then the progress bar taking the rest of the width.
+        top = QHBoxLayout()
+        for b in (
+            self.train_button,
+            self.pause_button,
+            self.step_button,
+            self.stop_button,
+            self.reset_button,
         ):
-            buttons.addWidget(b, 0, i)
+            top.addWidget(b)
+        top.addWidget(self.progress_bar, 1)
 
+        # Two rows of four label + field pairs: eight settings in the height of two.
         box = QGroupBox("Hyperparameters")
+        box.setObjectName("hyperparametersGroup")
         grid = QGridLayout(box)
-        left = QFormLayout()
-        right = QFormLayout()
-        left.addRow("&Learning rate", self.lr_spin)
-        left.addRow("&Epochs", self.epochs_spin)
-        left.addRow("&Batch size", self.batch_spin)
-        left.addRow("L&2", self.l2_spin)
-        right.addRow("&Optimizer", self.optimizer_combo)
-        right.addRow("Lo&ss", self.loss_combo)
-        right.addRow("See&d", self.seed_spin)
-        right.addRow("&Precision", self.dtype_combo)
-        grid.addLayout(left, 0, 0)
-        grid.addLayout(right, 0, 1)
+        grid.setContentsMargins(6, 4, 6, 4)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        pairs = (
+            ("&Optimizer", self.optimizer_combo),
+            ("&Learning rate", self.lr_spin),
+            ("&Epochs", self.epochs_spin),
+            ("&Batch size", self.batch_spin),
+            ("Lo&ss", self.loss_combo),
+            ("L&2", self.l2_spin),
+            ("See&d", self.seed_spin),
+            ("&Precision", self.dtype_combo),
+        )
+        for i, (text, field) in enumerate(pairs):
+            row, col = divmod(i, 4)
+            label = QLabel(text)
+            label.setBuddy(field)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(label, row, 2 * col)
+            grid.addWidget(field, row, 2 * col + 1)
+            grid.setColumnStretch(2 * col + 1, 1)
+            field.setMinimumWidth(70)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(buttons)
-        lay.addWidget(self.progress_bar)
+        lay.setSpacing(4)
+        lay.addLayout(top)
         lay.addWidget(box)
 
         self._optimizer = d.optimizer
