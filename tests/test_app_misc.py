@@ -15,8 +15,6 @@ import nnstudio.app as app_pkg
 from nnstudio.app import dialogs, plots
 from nnstudio.app.main_window import SETTINGS_ENV, MainWindow, app_settings
 
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
-
 CONTRACT = [
     "layerTable",
     "addLayerButton",
@@ -158,3 +156,11 @@ def test_run_gui_loads_what_it_is_given(qtbot, monkeypatch, errors, tmp_path):
     assert app_pkg.run_gui(dataset=str(tmp_path / "missing.csv")) == 0
     qtbot.addWidget(made[-1])
     assert errors and "missing.csv" in errors[-1][1]
+
+
+def test_the_window_icon_ships_inside_the_package(window):
+    from importlib.resources import files
+
+    assert files("nnstudio.app").joinpath("icons", "nnstudio.svg").is_file()
+    assert not window.windowIcon().isNull()
+    assert not window.windowIcon().pixmap(32, 32).isNull()

@@ -9,12 +9,8 @@ not make the test flaky, and the real figure is printed (``pytest -s``, or run
 
 from __future__ import annotations
 
-import pytest
-
 from nnstudio.app.main_window import SETTINGS_ENV
 from nnstudio.app.stall_bench import measure_stall
-
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
 
 def test_gui_thread_never_stalls_while_a_big_network_trains(qtbot, tmp_path, monkeypatch):
