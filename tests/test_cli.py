@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from npz_reference import network_output
 
 import nnstudio
 from nnstudio.cli import main, parse_layers
@@ -28,31 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # --------------------------------------------------------------------------- reference
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-ACT = {
-    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
-    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
-    "softplus": lambda z: np.logaddexp(0.0, z),
-    "linear": lambda z: z,
-    "softmax": _softmax,
-}
-
-
 def numpy_forward(path, X):
     """``(meta, output)``: output is class probabilities (n, k) or values (n, outputs)."""
-    with np.load(path, allow_pickle=False) as f:
-        arrays = {k: f[k] for k in f.files}
-    meta = json.loads(str(arrays["meta"][()]))
-    a = (np.asarray(X, np.float64) - arrays["input.mean"]) / arrays["input.scale"]
-    for i, act in enumerate(meta["activations"]):
-        a = ACT[act](a @ arrays[f"layers.{i}.weight"].T + arrays[f"layers.{i}.bias"])
+    meta, arrays, a = network_output(path, X)
     if meta["task"] == "regression":
         a = a * arrays["target.scale"] + arrays["target.mean"]
     elif a.shape[1] == 1:

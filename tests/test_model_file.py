@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 import pytest
+from npz_reference import network_output
 
 from nnstudio.data import Dataset, make_sample
 from nnstudio.io import model_file
@@ -22,33 +23,9 @@ from nnstudio.pipeline import TrainConfig, build_session
 # --------------------------------------------------------------------------- reference
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-REFERENCE_ACTIVATIONS = {
-    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
-    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
-    "softplus": lambda z: np.logaddexp(0.0, z),
-    "linear": lambda z: z,
-    "softmax": _softmax,
-}
-
-
 def numpy_predict(path, X):
     """Predictions from the file with only NumPy: ``(labels_or_values, output)``."""
-    with np.load(path, allow_pickle=False) as f:
-        arrays = {k: f[k] for k in f.files}
-    meta = json.loads(str(arrays["meta"][()]))
-    a = (np.asarray(X, np.float64) - arrays["input.mean"]) / arrays["input.scale"]
-    for i, act in enumerate(meta["activations"]):
-        W = arrays[f"layers.{i}.weight"].astype(np.float64)  # (fan_out, fan_in)
-        b = arrays[f"layers.{i}.bias"].astype(np.float64)
-        a = REFERENCE_ACTIVATIONS[act](a @ W.T + b)
+    meta, arrays, a = network_output(path, X)
     if meta["task"] == "classification":
         classes = meta["classes"]
         idx = (a[:, 0] >= 0.5).astype(int) if a.shape[1] == 1 else a.argmax(axis=1)
