@@ -178,3 +178,10 @@ def test_detect_task():
     assert detect_task(np.arange(21)) == "regression"
     assert detect_task(np.arange(20)) == "classification"
     assert detect_task(np.zeros((3, 2))) == "regression"
+
+
+def test_column_too_large_to_standardize_is_named():
+    X = np.column_stack([np.arange(40) * 1e300, np.arange(40.0)])
+    ds = Dataset("big.csv", "big.csv", X, np.arange(40) % 2, ["huge", "ok"], "y", "classification")
+    with pytest.raises(DataError, match=r"big\.csv: column 'huge' has values too large"):
+        prepare(ds, val_split=0.25)

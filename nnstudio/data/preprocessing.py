@@ -50,15 +50,30 @@ class Standardizer:
             raise DataError("standardizer: every scale must be > 0")
 
     @classmethod
-    def fit(cls, X) -> Standardizer:
-        """Fit on ``X`` of shape (n_samples, n_columns) (or (n_samples,) for one column)."""
+    def fit(cls, X, names=None, where: str = "data") -> Standardizer:
+        """Fit on ``X`` of shape (n_samples, n_columns) (or (n_samples,) for one column).
+
+        ``names`` (one per column) and ``where`` (the file or sample) make the message of
+        a column too large to standardize say which column of which data."""
         X = np.asarray(X, dtype=np.float64)
         if X.ndim == 1:
             X = X[:, None]
         if X.ndim != 2 or X.shape[0] == 0:
             raise DataError(f"standardizer: cannot fit on an array of shape {X.shape}")
-        mean = X.mean(axis=0)
-        scale = X.std(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = X.mean(axis=0)
+            scale = X.std(axis=0)
+        bad = ~(np.isfinite(mean) & np.isfinite(scale))
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            name = names[j] if names is not None else f"column {j + 1}"
+            raise DataError(
+                f"{where}: column {name!r} has values too large to standardize (largest "
+                f"magnitude {np.abs(X[:, j]).max():.3g}); rescale that column, e.g. to "
+                "other units, and try again",
+                path=where,
+                column=name,
+            )
         # Exactly constant columns (tested exactly, since the std of identical values can
         # come out as rounding noise like 1e-17) and any zero std get scale 1.
         constant = (X.max(axis=0) == X.min(axis=0)) | (scale == 0)
@@ -249,7 +264,7 @@ def prepare(
         )
     train, val = _split(ds, labels, val_split, seed)
 
-    input_scaler = Standardizer.fit(ds.X[train])
+    input_scaler = Standardizer.fit(ds.X[train], ds.feature_names, ds.name)
 
     def features(rows: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(input_scaler.transform(ds.X[rows]), dtype=dtype)
@@ -266,7 +281,7 @@ def prepare(
         target_scaler = None
     else:
         Y = ds.y.reshape(ds.n_samples, -1)
-        target_scaler = Standardizer.fit(Y[train])
+        target_scaler = Standardizer.fit(Y[train], [ds.target_name] * Y.shape[1], ds.name)
         Y_tr = np.ascontiguousarray(target_scaler.transform(Y[train]), dtype=dtype)
         Y_va = np.ascontiguousarray(target_scaler.transform(Y[val]), dtype=dtype)
         y_tr = y_va = None

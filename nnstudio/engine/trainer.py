@@ -314,10 +314,10 @@ class Trainer:
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
         """``(loss, accuracy or R^2)`` of the current network on preprocessed data."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = self.net.forward(X)
         Y = np.asarray(Y, self.net.dtype)
-        loss = loss_value(self.net.loss, out, Y)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged net reports nan/inf
+            out = self.net.forward(X)
+            loss = loss_value(self.net.loss, out, Y)
         if self.task == "classification":
             metric = float(np.mean(predicted_classes(out) == predicted_classes(Y)))
         else:
