@@ -42,6 +42,10 @@ MAX_UNITS = 4096
 MAX_HIDDEN_LAYERS = 16
 
 
+#: output activations whose units are class probabilities
+PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
+
+
 class ConfigError(ValueError):
     """A setting that cannot be used; the message names it and says what is allowed."""
 
@@ -155,12 +159,23 @@ def output_layer(ds: Dataset, cfg: TrainConfig) -> tuple[int, str, str]:
             act = "sigmoid" if (loss == "binary_cross_entropy" and k == 2) else "softmax"
         if loss is None:
             loss = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(act, "mse")
+        if act not in PROBABILITY_OUTPUTS:
+            # the predicted p_<label> columns must be probabilities
+            raise ConfigError(
+                f"output activation {act!r} does not give class probabilities; "
+                "classification uses softmax (or sigmoid)"
+            )
         units = 1 if (act == "sigmoid" and k == 2 and loss == "binary_cross_entropy") else k
     else:
         act = cfg.output_activation or "linear"
         loss = cfg.loss or "mse"
         if loss != "mse":
             raise ConfigError(f"loss {loss!r} is for classification; regression uses mse")
+        if act == "softmax":
+            raise ConfigError(
+                "a softmax output sums to 1 and cannot fit regression targets; use linear "
+                "(the default) for regression"
+            )
         units = ds.n_outputs
     try:
         check_pair(act, loss)

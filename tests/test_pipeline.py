@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.data import Dataset, load_dataset
+from nnstudio.data import Dataset, load_dataset, make_sample
 from nnstudio.pipeline import (
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
@@ -102,7 +102,7 @@ def _regression(outputs: int) -> Dataset:
         (2, {"loss": "binary_cross_entropy"}, (1, "sigmoid", "binary_cross_entropy")),
         (2, {"output_activation": "sigmoid"}, (1, "sigmoid", "binary_cross_entropy")),
         (3, {"output_activation": "sigmoid"}, (3, "sigmoid", "binary_cross_entropy")),
-        (3, {"output_activation": "tanh"}, (3, "tanh", "mse")),
+        (3, {"output_activation": "sigmoid", "loss": "mse"}, (3, "sigmoid", "mse")),
         (2, {"loss": "mse"}, (2, "softmax", "mse")),
     ],
 )
@@ -237,3 +237,16 @@ def test_defaults_reach_97_percent_validation_accuracy(sample, seed):
     assert last.metric_name == "accuracy"
     assert last.val_metric >= 0.97, f"{sample} seed {seed}: {last.val_metric:.3f}"
     assert len(s.data.X_val) >= 100  # 0.97 is at most 3 mistakes, not 0 of 10
+
+
+@pytest.mark.parametrize("act", ["linear", "relu", "tanh"])
+def test_classification_refuses_outputs_that_are_not_probabilities(act):
+    ds = make_sample("moons", n_samples=40)
+    with pytest.raises(ConfigError, match="does not give class probabilities"):
+        output_layer(ds, TrainConfig(output_activation=act, loss="mse"))
+
+
+def test_regression_refuses_softmax_output():
+    ds = make_sample("sine", n_samples=40)
+    with pytest.raises(ConfigError, match="softmax output sums to 1"):
+        output_layer(ds, TrainConfig(output_activation="softmax"))
