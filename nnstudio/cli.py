@@ -512,7 +512,15 @@ def _score(model, out, y, r2_score) -> str | None:
         y = np.asarray(y).reshape(n, -1)[:, 0]
         classes = [_label_key(c) for c in model.classes]
         pred = [classes[j] for j in predicted_classes(out)]
+        # A label kept as text ("007") is read back from the CSV as the number 7.
+        numeric = {}
+        for key in classes:
+            try:
+                numeric.setdefault(_label_key(float(key)), key)
+            except ValueError:
+                pass
         truth = [_label_key(v) for v in y.tolist()]
+        truth = [t if t in classes else numeric.get(t, t) for t in truth]
         correct = sum(p == t for p, t in zip(pred, truth))
         unknown = sorted({t for t in truth if t not in classes})
         extra = (

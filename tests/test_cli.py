@@ -481,3 +481,20 @@ def test_python_dash_m_entry_point(tmp_path):
     assert bad.returncode == 2
     lines = bad.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("nnstudio: error: learning rate"), lines
+
+
+def test_numeric_looking_labels_keep_their_text_end_to_end(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    labels = np.where(X[:, 0] > 0, "010", "007")
+    data = tmp_path / "codes.csv"
+    data.write_text("a,b,code\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, labels)))
+    model = tmp_path / "m.npz"
+    rc, _, err = run(capsys, "train", data, "--out", model, "--epochs", "30", "--quiet")
+    assert rc == 0, err
+    rc, out, err = run(capsys, "predict", model, data)
+    assert rc == 0, err
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0] == ["prediction", "p_007", "p_010"]
+    assert {r[0] for r in rows[1:]} <= {"007", "010"}
+    assert "never saw" not in err and "accuracy" in err

@@ -335,3 +335,15 @@ def test_csv_round_trip_property(table):
 def test_unclosed_quote(tmp_path):
     msg = error_for(write(tmp_path, 'a,b,y\n1,2,0\n3,"4,1\n5,6,1\n'))
     assert "line 3" in msg and "quote" in msg
+
+
+def test_numeric_looking_labels_keep_their_text(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("a,code\n1,007\n2,010\n3,007\n4,010\n")
+    ds = load_dataset(path)
+    assert ds.task == "classification"
+    assert ds.classes == ["007", "010"]
+    assert list(ds.y) == ["007", "010", "007", "010"]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,c\n1,1\n2,2\n3,1\n4,2\n")
+    assert load_dataset(plain).classes == [1, 2]  # written as integers: stay integers

@@ -518,7 +518,17 @@ def _target_from_text(
             line=lines[i],
             column=name,
         )
-    return _numeric_target(where, name, values, task, lambda i: f"line {lines[i]}")
+    y, task_ = _numeric_target(where, name, values, task, lambda i: f"line {lines[i]}")
+    if task_ == "classification":
+        # Labels written like "007" or "1.0" keep the text the file has, not int(text),
+        # as long as each class is written one way ("2" beside "2.0" means one class, 2).
+        spellings: dict[int, set[str]] = {}
+        for cell, v in zip(raw, y.tolist()):
+            spellings.setdefault(v, set()).add(cell.strip())
+        one_way = all(len(texts) == 1 for texts in spellings.values())
+        if one_way and any(texts != {str(v)} for v, texts in spellings.items()):
+            return np.array([cell.strip() for cell in raw], dtype=object), task_
+    return y, task_
 
 
 def _numeric_target(
