@@ -230,7 +230,8 @@ class Session:
     def output(self, X_raw: np.ndarray) -> np.ndarray:
         """Network output for raw (unstandardized) features, e.g. a decision-boundary grid."""
         X = self.data.input_scaler.transform(np.asarray(X_raw, np.float64))
-        return self.net.forward(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging net shows as nan
+            return self.net.forward(X)
 
 
 def build_session(ds: Dataset, cfg: TrainConfig, data: PreparedData | None = None) -> Session:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -532,3 +533,21 @@ def test_export_without_weights_says_what_to_do(window, tmp_path, errors):
     assert window.export_weights(tmp_path / "x.npz") is False
     assert "train" in errors[0][1].lower()
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_timing_tab_measures_the_network_when_first_shown(qtbot, window):
+    w = window
+    assert w.load_dataset("xor")
+    tp = w.timing_panel
+    tp.widths_edit.setText("4,8")  # keep the sweep short
+    tp.budget_spin.setValue(0.2)
+    with qtbot.waitSignal(tp.finished, timeout=60_000):
+        w.tabs.setCurrentWidget(tp)
+    rows = tp.rows()
+    assert [r.width for r in rows] == [4, 8]
+    curve = tp.curves["matrix"]
+    xs, ys = curve.getOriginalDataset()
+    np.testing.assert_allclose(xs, [4, 8])
+    np.testing.assert_allclose(ys, [r.matrix_s_per_example for r in rows])
+    plot = w.findChild(pg.PlotWidget, "timingPlot")
+    assert plot is tp.plot

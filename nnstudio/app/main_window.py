@@ -414,6 +414,20 @@ class MainWindow(QMainWindow):
         self.data_panel.datasetChanged.connect(self._on_dataset_changed)
         self.data_panel.loadFailed.connect(self._on_load_failed)
         self.data_panel.valSplitChanged.connect(self._on_val_split_changed)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+
+    @Slot(int)
+    def _on_tab_changed(self, index: int) -> None:
+        # The Timing tab measures the network on screen when it is shown with nothing to
+        # show, unless a training run is using the CPU (then its Run button does it).
+        tp = self.timing_panel
+        if (
+            self.tabs.widget(index) is tp
+            and not tp.rows()
+            and not tp.is_running()
+            and self._state == IDLE
+        ):
+            tp.run()
 
     # ================================================================ state
     @property
