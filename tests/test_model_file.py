@@ -301,6 +301,17 @@ def test_refuses_missing_meta(saved, tmp_path):
         load_model(bad)
 
 
+def test_refuses_meta_that_is_not_a_0d_string(saved, tmp_path):
+    _, paths = saved
+
+    def one_d(arrays):
+        arrays["meta"] = arrays["meta"].reshape(1)
+
+    bad = _rewrite(paths["softmax"], tmp_path / "meta1d.npz", one_d)
+    with pytest.raises(ModelFileError, match="'meta' must be a 0-d string array"):
+        load_model(bad)
+
+
 def test_refuses_non_npz_files(tmp_path):
     csv = tmp_path / "data.csv"
     csv.write_text("a,b\n1,2\n")

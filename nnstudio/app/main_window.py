@@ -971,8 +971,11 @@ class MainWindow(QMainWindow):
         try:
             doc = load_project(path)
             cfg = TrainConfig.from_dict(doc["config"])
-        except (ProjectFileError, ConfigError) as exc:
+        except ProjectFileError as exc:
             dialogs.show_error(self, title, str(exc))
+            return False
+        except ConfigError as exc:
+            dialogs.show_error(self, title, f"{Path(path).name}: {exc}")
             return False
         info = doc["dataset"]
         target, task = info.get("target"), info.get("task")

@@ -171,6 +171,12 @@ def _fail(name: str, what: str) -> ModelFileError:
 def _from_arrays(name: str, arrays: dict[str, np.ndarray]) -> TrainedModel:
     if "meta" not in arrays:
         raise _fail(name, "no 'meta' entry; this is not an nnstudio model file")
+    if arrays["meta"].shape != () or arrays["meta"].dtype.kind not in "US":
+        raise _fail(
+            name,
+            f"'meta' must be a 0-d string array of JSON, not {arrays['meta'].dtype} of shape "
+            f"{arrays['meta'].shape}; export the model again",
+        )
     try:
         meta = json.loads(str(arrays["meta"][()]))
     except (ValueError, TypeError, IndexError) as exc:
