@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
 
 import nnstudio.app as app_pkg
-from nnstudio.app import dialogs, plots
+from nnstudio.app import plots
 from nnstudio.app.main_window import SETTINGS_ENV, MainWindow, app_settings
 
 CONTRACT = [
@@ -34,20 +34,6 @@ CONTRACT = [
     "timingPlot",
     "progressBar",
 ]
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path, monkeypatch):
-    path = tmp_path / "settings.ini"
-    monkeypatch.setenv(SETTINGS_ENV, str(path))
-    return path
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    shown = []
-    monkeypatch.setattr(dialogs, "show_error", lambda parent, t, m: shown.append((t, m)))
-    return shown
 
 
 @pytest.fixture
@@ -164,3 +150,8 @@ def test_the_window_icon_ships_inside_the_package(window):
     assert files("nnstudio.app").joinpath("icons", "nnstudio.svg").is_file()
     assert not window.windowIcon().isNull()
     assert not window.windowIcon().pixmap(32, 32).isNull()
+
+
+def test_conftest_settings_variable_is_the_apps():
+    # conftest spells the variable out to avoid importing Qt; it must stay the app's.
+    assert SETTINGS_ENV == "NNSTUDIO_SETTINGS_PATH"

@@ -9,12 +9,10 @@ not make the test flaky, and the real figure is printed (``pytest -s``, or run
 
 from __future__ import annotations
 
-from nnstudio.app.main_window import SETTINGS_ENV
 from nnstudio.app.stall_bench import measure_stall
 
 
-def test_gui_thread_never_stalls_while_a_big_network_trains(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv(SETTINGS_ENV, str(tmp_path / "settings.ini"))
+def test_gui_thread_never_stalls_while_a_big_network_trains(qtbot, tmp_path):
     r = measure_stall(2.0, workdir=tmp_path)
     print(
         f"\nGUI stall while training {r['network']} (batch {r['batch_size']}): max gap "

@@ -17,28 +17,11 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QSpinBox
 
-from nnstudio.app import dialogs
-from nnstudio.app.main_window import SETTINGS_ENV, MainWindow
+from nnstudio.app.main_window import MainWindow
 from nnstudio.io.model_file import load_model
 from nnstudio.pipeline import MAX_UNITS
 
 RUN_TIMEOUT = 60_000  # ms; generous for a slow CI machine
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path, monkeypatch):
-    """Never read or write the user's real settings."""
-    path = tmp_path / "settings.ini"
-    monkeypatch.setenv(SETTINGS_ENV, str(path))
-    return path
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    """Every error dialog the app tries to show, as (title, message)."""
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(dialogs, "show_error", lambda parent, t, m: shown.append((t, m)))
-    return shown
 
 
 @pytest.fixture

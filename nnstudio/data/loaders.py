@@ -70,14 +70,10 @@ def load_dataset(
     """
     _check_task_arg(task)
     where = _fspath(source)
-    path = Path(where)
-    if where and path.exists():
-        if path.is_dir():
-            raise _folder_error(where)
-        if path.suffix.lower() in (".npz", ".npy") or _sniff(path).startswith(
-            (*_ZIP_MAGIC, _NPY_MAGIC)
-        ):
-            return load_npz(where, target=target, task=task)
+    kind = _file_kind(where)
+    if kind == "npz":
+        return load_npz(where, target=target, task=task)
+    if kind == "csv":
         return load_csv(where, target=target, task=task)
     key = where.strip().lower()
     if key in SAMPLES:
@@ -195,14 +191,10 @@ def load_features(
     """
     names = [str(f) for f in feature_names]
     where = _fspath(source)
-    path = Path(where)
-    if where and path.exists():
-        if path.is_dir():
-            raise _folder_error(where)
-        if path.suffix.lower() in (".npz", ".npy") or _sniff(path).startswith(
-            (*_ZIP_MAGIC, _NPY_MAGIC)
-        ):
-            return _npz_features_for(where, names)
+    kind = _file_kind(where)
+    if kind == "npz":
+        return _npz_features_for(where, names)
+    if kind == "csv":
         return _csv_features_for(where, names, target_name)
     if where.strip().lower() in SAMPLES:
         ds = make_sample(where)
@@ -221,6 +213,21 @@ def _fspath(source) -> str:
         raise DataError(
             f"{source!r}: not a file path or sample name; give a path or a sample name"
         ) from None
+
+
+def _file_kind(where: str) -> str | None:
+    """``"npz"`` or ``"csv"`` for an existing file (by its ending, or by its first bytes
+    for a zip or ``.npy``), None if there is no file at ``where``."""
+    path = Path(where)
+    if not (where and path.exists()):
+        return None
+    if path.is_dir():
+        raise _folder_error(where)
+    if path.suffix.lower() in (".npz", ".npy") or _sniff(path).startswith(
+        (*_ZIP_MAGIC, _NPY_MAGIC)
+    ):
+        return "npz"
+    return "csv"
 
 
 def _check_task_arg(task: str | None) -> None:
