@@ -53,6 +53,10 @@ class Gradients:
     output: np.ndarray  # (m, n_outputs) network output for the batch
 
 
+def _interleave(weights: Sequence, biases: Sequence) -> list:
+    return [a for pair in zip(weights, biases) for a in pair]
+
+
 class _Workspace:
     """Preallocated arrays for one batch size."""
 
@@ -115,6 +119,10 @@ class MLP:
                 np.ascontiguousarray(INITIALIZERS[name](rng, fan_in, fan_out), self.dtype)
             )
             self.biases.append(np.zeros(fan_out, self.dtype))
+        self._allocate_buffers()
+
+    def _allocate_buffers(self) -> None:
+        """Gradient buffers shaped like the parameters, and no batch workspaces yet."""
         self._dW = [np.empty_like(W) for W in self.weights]
         self._db = [np.empty_like(b) for b in self.biases]
         self._workspaces: dict[int, _Workspace] = {}
@@ -138,17 +146,11 @@ class MLP:
 
     def params(self) -> list[np.ndarray]:
         """``[W0, b0, W1, b1, ...]``: the live arrays, changed in place by optimizers."""
-        out = []
-        for W, b in zip(self.weights, self.biases):
-            out += [W, b]
-        return out
+        return _interleave(self.weights, self.biases)
 
     def grad_arrays(self) -> list[np.ndarray]:
         """``[dW0, db0, dW1, db1, ...]``: the buffers ``gradients`` fills, in ``params`` order."""
-        out = []
-        for dW, db in zip(self._dW, self._db):
-            out += [dW, db]
-        return out
+        return _interleave(self._dW, self._db)
 
     def set_params(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
         """Copy weights ``(fan_in, fan_out)`` and biases ``(fan_out,)`` into the network."""
@@ -174,9 +176,7 @@ class MLP:
         other.dtype = as_dtype(dtype or self.dtype)
         other.weights = [W.astype(other.dtype) for W in self.weights]
         other.biases = [b.astype(other.dtype) for b in self.biases]
-        other._dW = [np.empty_like(W) for W in other.weights]
-        other._db = [np.empty_like(b) for b in other.biases]
-        other._workspaces = {}
+        other._allocate_buffers()
         return other
 
     def __repr__(self) -> str:
