@@ -299,3 +299,14 @@ def test_small_networks_train_on_one_blas_thread():
         assert _blas_threads() == {2}
         with big.blas_threads():
             assert _blas_threads() == {2}
+
+
+def test_without_shuffle_batches_are_the_rows_in_order():
+    X, Y = _xor(40)
+    net = MLP([2, 4, 2], ["tanh", "softmax"], dtype=np.float64, seed=1)
+    ref = net.copy()
+    tr = Trainer(net, X, Y, optimizer="sgd", lr=0.1, batch_size=10, epochs=1, shuffle=False)
+    tr.step()
+    g = ref.gradients(X[:10], Y[:10])  # the first ten rows, by hand with plain SGD
+    for W, W0, dW in zip(net.weights, ref.weights, g.weights):
+        np.testing.assert_allclose(W, W0 - 0.1 * dW, rtol=1e-12)

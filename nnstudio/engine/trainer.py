@@ -166,10 +166,13 @@ class Trainer:
         self._grads = net.grad_arrays()
         self._decay = [p.ndim > 1 for p in self._params]
         n = self.X.shape[0]
-        self._Xs = np.empty_like(self.X)  # this epoch's shuffled copy
-        self._Ys = np.empty_like(self.Y)
         self._labels = predicted_classes(self.Y) if task == "classification" else None
-        self._labels_s = np.empty(n, np.intp) if task == "classification" else None
+        # this epoch's rows in training order: shuffled copies, or the data itself
+        self._Xs, self._Ys, self._labels_s = self.X, self.Y, self._labels
+        if shuffle:
+            self._Xs = np.empty_like(self.X)
+            self._Ys = np.empty_like(self.Y)
+            self._labels_s = None if self._labels is None else np.empty(n, np.intp)
         self._pos = n  # position in the current epoch; n means "start a new epoch"
         self.epoch = 0
         self.step_count = 0
@@ -213,11 +216,6 @@ class Trainer:
             np.take(self.Y, perm, axis=0, out=self._Ys)
             if self._labels is not None:
                 np.take(self._labels, perm, out=self._labels_s)
-        else:
-            self._Xs[...] = self.X
-            self._Ys[...] = self.Y
-            if self._labels is not None:
-                self._labels_s[...] = self._labels
         self._pos = 0
         self._run = _Running()
 
