@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import MLP, Trainer, make_optimizer
+from .errors import NnstudioError
 from .engine import activations as _act
 from .engine.timing import (
     DEFAULT_BATCH_SIZE,
@@ -39,7 +40,7 @@ from .engine.timing import (
 )
 
 
-class BenchError(ValueError):
+class BenchError(NnstudioError, ValueError):
     """A user error in the benchmark's options; the message is one line."""
 
 

@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from .errors import NnstudioError
+
 PROG = "nnstudio"
 
 #: exit status for user errors (same as argparse) and for Ctrl-C (128 + SIGINT)
@@ -39,7 +41,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-class UserError(Exception):
+class UserError(NnstudioError):
     """A problem with what the user asked for; ``str()`` is the one-line message."""
 
 

@@ -36,6 +36,7 @@ from .engine.network import MLP
 from .engine.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from .engine.trainer import Trainer
 from .io.model_file import TrainedModel
+from .errors import NnstudioError
 
 #: the widest hidden layer and the most hidden layers the app and CLI accept
 MAX_UNITS = 4096
@@ -46,7 +47,7 @@ MAX_HIDDEN_LAYERS = 16
 PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
 
 
-class ConfigError(ValueError):
+class ConfigError(NnstudioError, ValueError):
     """A setting that cannot be used; the message names it and says what is allowed."""
 
 

@@ -9,10 +9,12 @@ this package lets a traceback through for bad input.
 
 from __future__ import annotations
 
+from nnstudio.errors import NnstudioError
+
 __all__ = ["DataError"]
 
 
-class DataError(ValueError):
+class DataError(NnstudioError, ValueError):
     """A user-facing input problem.
 
     ``str(err)`` is ONE line that names the file, the line or column where it applies,

@@ -30,12 +30,13 @@ from ..engine.losses import LOSSES, check_pair
 from ..engine.network import MLP
 from ..engine.trainer import predicted_classes
 from .atomic import atomic_writer
+from nnstudio.errors import NnstudioError
 
 FORMAT = "nnstudio.mlp"
 VERSION = 1
 
 
-class ModelFileError(ValueError):
+class ModelFileError(NnstudioError, ValueError):
     """A model file that cannot be read or written; the message says which and why."""
 
 

@@ -17,12 +17,13 @@ import os
 from pathlib import Path
 
 from .atomic import atomic_writer
+from nnstudio.errors import NnstudioError
 
 FORMAT = "nnstudio.project"
 VERSION = 1
 
 
-class ProjectFileError(ValueError):
+class ProjectFileError(NnstudioError, ValueError):
     """A project file that cannot be read or written."""
 
 
