@@ -447,7 +447,10 @@ def _predict(args) -> int:
     model = load_model(args.model)
     if args.out is not None:
         _check_output_path(args.out)
-    X, y = load_features(args.data, model.feature_names, target_name=model.target_name)
+    classes = model.classes if model.task == "classification" else None
+    X, y = load_features(
+        args.data, model.feature_names, target_name=model.target_name, classes=classes
+    )
     if model.target_name in model.feature_names:
         y = None
     # float64 throughout, like a NumPy-only reader of the model file.
@@ -497,13 +500,6 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _label_key(value) -> str:
-    """Text form of a class label for comparison, so that ``1``, ``1.0`` and ``"1"`` agree."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _score(model, out, y, r2_score) -> str | None:
     import numpy as np
 
@@ -511,20 +507,12 @@ def _score(model, out, y, r2_score) -> str | None:
 
     n = len(out)
     if model.task == "classification":
-        y = np.asarray(y).reshape(n, -1)[:, 0]
-        classes = [_label_key(c) for c in model.classes]
+        # load_features gave the labels as the model's classes (targets.match_labels).
+        truth = np.asarray(y).reshape(n, -1)[:, 0].tolist()
+        classes = list(model.classes)
         pred = [classes[j] for j in predicted_classes(out)]
-        # A label kept as text ("007") is read back from the CSV as the number 7.
-        numeric = {}
-        for key in classes:
-            try:
-                numeric.setdefault(_label_key(float(key)), key)
-            except ValueError:
-                pass
-        truth = [_label_key(v) for v in y.tolist()]
-        truth = [t if t in classes else numeric.get(t, t) for t in truth]
         correct = sum(p == t for p, t in zip(pred, truth))
-        unknown = sorted({t for t in truth if t not in classes})
+        unknown = sorted({str(t) for t in truth if t not in classes})
         extra = (
             f" ({len(unknown)} label(s) the model never saw, e.g. {unknown[0]!r})"
             if unknown

@@ -498,3 +498,27 @@ def test_numeric_looking_labels_keep_their_text_end_to_end(tmp_path, capsys):
     assert rows[0] == ["prediction", "p_007", "p_010"]
     assert {r[0] for r in rows[1:]} <= {"007", "010"}
     assert "never saw" not in err and "accuracy" in err
+
+
+def test_predict_scores_labels_spelled_another_way_as_the_same_classes(tmp_path, capsys):
+    """A model trained on labels "007"/"010" scores a file that writes them 7 and 10.0:
+    the accuracy is the fraction of rows whose predicted label is the row's class."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    codes = np.where(X[:, 0] > 0, "010", "007")
+    train = tmp_path / "codes.csv"
+    train.write_text("a,b,code\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, codes)))
+    model = tmp_path / "m.npz"
+    rc, _, err = run(capsys, "train", train, "--out", model, "--epochs", "20", "--quiet")
+    assert rc == 0, err
+    respelled = {"007": "7", "010": "10.0"}
+    new = tmp_path / "new.csv"
+    new.write_text(
+        "a,b,code\n" + "".join(f"{a},{b},{respelled[c]}\n" for (a, b), c in zip(X, codes))
+    )
+    rc, out, err = run(capsys, "predict", model, new)
+    assert rc == 0, err
+    predicted = [r[0] for r in list(csv.reader(io.StringIO(out)))[1:]]
+    correct = sum(p == c for p, c in zip(predicted, codes))
+    assert f"accuracy {100 * correct / len(codes):.2f}% ({correct} of 60 rows)" in err
+    assert "never saw" not in err

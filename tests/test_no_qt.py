@@ -130,3 +130,16 @@ def test_engine_imports_nothing_else_of_nnstudio():
             if (level == 0 and name.split(".")[0] == "nnstudio") or level > 1:
                 bad.append(f"{f.relative_to(ROOT)}:{line}: {'.' * level}{name}")
     assert bad == [], "engine must import only itself:\n" + "\n".join(bad)
+
+
+def test_data_imports_only_itself_and_the_errors_module():
+    """The data layer stands alone: nnstudio.data.* and the leaf nnstudio.errors only."""
+    bad = []
+    for f in sorted((PKG / "data").rglob("*.py")):
+        for line, name, level in _imports(f):
+            outside = level == 0 and name.split(".")[0] == "nnstudio"
+            if (outside and not name.startswith(("nnstudio.data", "nnstudio.errors"))) or (
+                level > 1
+            ):
+                bad.append(f"{f.relative_to(ROOT)}:{line}: {'.' * level}{name}")
+    assert bad == [], "data must import only itself and nnstudio.errors:\n" + "\n".join(bad)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from nnstudio.errors import NnstudioError
 
-__all__ = ["DataError"]
+__all__ = ["DataError", "empty_cell_error", "show"]
 
 
 class DataError(NnstudioError, ValueError):
@@ -39,3 +39,19 @@ class DataError(NnstudioError, ValueError):
         self.path = path
         self.line = line
         self.column = column
+
+
+def show(value: str, limit: int = 40) -> str:
+    """A cell value quoted for a one-line message (long values cut to ``limit``)."""
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def empty_cell_error(where: str, line: int, column: str) -> DataError:
+    """The message for an empty cell of a CSV file at ``line`` in ``column``."""
+    return DataError(
+        f"{where}: line {line}, column {column!r}: the cell is empty; missing values are "
+        "not supported: fill it in or delete the row",
+        path=where,
+        line=line,
+        column=column,
+    )
