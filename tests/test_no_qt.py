@@ -1,4 +1,4 @@
-"""The engine, data, io, pipeline, CLI and bench never pull in Qt.
+"""The engine, data, io, insight, pipeline, CLI and bench never pull in Qt.
 
 Two checks: a fresh interpreter imports every module of those packages (and runs the
 ``samples``, ``train`` and ``predict`` commands) and then no Qt module may be loaded; and
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "nnstudio"
 QT_ROOTS = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6", "PySide2", "shiboken2")
-QT_FREE_PACKAGES = ("engine", "data", "io")
+QT_FREE_PACKAGES = ("engine", "data", "io", "insight")
 QT_FREE_MODULES = ("pipeline.py", "cli.py", "bench.py")
 
 _PROBE = r"""
@@ -26,7 +26,7 @@ import importlib, json, pkgutil, sys, tempfile, os
 
 import nnstudio
 names = ["nnstudio.pipeline", "nnstudio.cli"]
-for pkg in ("engine", "data", "io"):
+for pkg in ("engine", "data", "io", "insight"):
     mod = importlib.import_module(f"nnstudio.{pkg}")
     names.append(mod.__name__)
     names += [m.name for m in pkgutil.walk_packages(mod.__path__, mod.__name__ + ".")]

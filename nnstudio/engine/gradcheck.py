@@ -10,22 +10,34 @@ import numpy as np
 from .network import MLP
 
 
+def numerical_gradient_at(
+    net: MLP, X: np.ndarray, Y: np.ndarray, param: np.ndarray, flat_index, eps: float = 1e-6
+) -> np.ndarray:
+    """The batch loss's derivative with respect to the entries ``flat_index`` (ints into
+    ``param.reshape(-1)``) of ``param``, one of ``net.params()``, by
+    ``(L(p + eps) - L(p - eps)) / 2eps``; float64, one value per index. ``param`` is
+    restored exactly."""
+    flat = param.reshape(-1)
+    idx = np.asarray(flat_index, np.intp).reshape(-1)
+    out = np.empty(idx.size, np.float64)
+    for n, j in enumerate(idx.tolist()):
+        keep = flat[j]
+        flat[j] = keep + eps
+        up = net.loss_on(X, Y)
+        flat[j] = keep - eps
+        down = net.loss_on(X, Y)
+        flat[j] = keep
+        out[n] = (up - down) / (2 * eps)
+    return out
+
+
 def numerical_gradients(net: MLP, X: np.ndarray, Y: np.ndarray, eps: float = 1e-6):
     """``(dW, db)`` lists of the batch loss's gradient, by ``(L(p+eps) - L(p-eps)) / 2eps``
     for every parameter ``p`` in turn."""
-    grads = []
-    for p in net.params():
-        g = np.zeros_like(p, dtype=np.float64)
-        flat, gflat = p.reshape(-1), g.reshape(-1)
-        for j in range(flat.size):
-            keep = flat[j]
-            flat[j] = keep + eps
-            up = net.loss_on(X, Y)
-            flat[j] = keep - eps
-            down = net.loss_on(X, Y)
-            flat[j] = keep
-            gflat[j] = (up - down) / (2 * eps)
-        grads.append(g)
+    grads = [
+        numerical_gradient_at(net, X, Y, p, np.arange(p.size), eps).reshape(p.shape)
+        for p in net.params()
+    ]
     return grads[0::2], grads[1::2]
 
 

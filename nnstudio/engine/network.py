@@ -222,6 +222,19 @@ class MLP:
             result[start : start + batch] = self._forward_into(chunk, A)
         return result
 
+    def layer_outputs(self, X: np.ndarray, n_layers: int | None = None) -> list[np.ndarray]:
+        """The activations ``A[0], ..., A[n_layers - 1]`` of the first ``n_layers`` dense
+        layers (default all; ``A[i]`` is ``(n, layer_sizes[i + 1])``, ``A[-1]`` of all
+        layers the output) for input ``(n, n_inputs)``, as new arrays. For looking inside
+        the network (hidden unit surfaces, activation statistics); one pass, no chunks."""
+        X = self._input(X)
+        k = self.n_layers if n_layers is None else int(n_layers)
+        if not 1 <= k <= self.n_layers:
+            raise ValueError(f"n_layers must be 1..{self.n_layers}, got {n_layers}")
+        A = [np.empty((X.shape[0], n), self.dtype) for n in self.layer_sizes[1 : k + 1]]
+        self._forward_into(X, A)  # stops after len(A) layers
+        return A
+
     def loss_on(self, X: np.ndarray, Y: np.ndarray) -> float:
         """The loss of the whole of ``X`` against ``Y`` (no gradients)."""
         return loss_value(self.loss, self.forward(X), np.asarray(Y, self.dtype))
