@@ -160,6 +160,16 @@ def build_parser(with_bench: bool = False) -> argparse.ArgumentParser:
 
     # samples --------------------------------------------------------------
     sub.add_parser("samples", help="list the built-in samples")
+
+    # doctor ---------------------------------------------------------------
+    p = sub.add_parser(
+        "doctor",
+        help="versions, Qt platform and missing system libraries, for bug reports",
+        description="Check this machine: versions, BLAS, whether the desktop app can start "
+        "(tried in a child process) and which system libraries it lacks. Exit status 0 "
+        "when the app can start, 1 when it cannot.",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     return parser
 
 
@@ -181,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
             return _predict(args)
         if command == "samples":
             return _samples()
+        if command == "doctor":
+            from .doctor import run
+
+            return run(args)
         if command == "bench":
             from . import bench
 
@@ -195,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         # stdout closed early (e.g. `nnstudio predict ... | head`): not an error.
         _silence_stdout()
         return 0
-    except (UserError, ValueError) as exc:
+    except (NnstudioError, ValueError) as exc:
         # DataError, ModelFileError, ProjectFileError and ConfigError are ValueErrors,
         # and so are the engine's refusals of bad settings.
         return _fail(str(exc))
@@ -226,6 +240,9 @@ def _silence_stdout() -> None:
 
 
 def _gui(args) -> int:
+    from .platform_check import check_gui_environment
+
+    check_gui_environment()  # no display, missing libraries: one line, before Qt aborts
     try:
         from .app import run_gui
     except (ImportError, OSError) as exc:
