@@ -65,35 +65,9 @@ def _train_defaults():
     return TrainConfig()
 
 
-def build_parser(with_bench: bool = False) -> argparse.ArgumentParser:
-    """The argument parser. ``with_bench`` imports ``nnstudio.bench`` to add its options
-    (only done when the command is ``bench``, so other commands never import it)."""
-    from . import __version__
-
-    parser = _Parser(
-        prog=PROG,
-        description="Design, train and understand multilayer perceptrons. Without a "
-        "command, opens the desktop app.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    # gui ------------------------------------------------------------------
-    p = sub.add_parser("gui", help="open the desktop app (the default)")
-    p.add_argument("--dataset", metavar="PATH_OR_SAMPLE", help="dataset to load at start")
-    p.add_argument("--model", metavar="FILE.npz", help="model file to import at start")
-    p.add_argument("--project", metavar="FILE.json", help="project file to open at start")
-
-    # train ----------------------------------------------------------------
+def add_train_options(p: argparse.ArgumentParser) -> None:
+    """The training settings ``train`` and ``lr-find`` share (defaults from TrainConfig)."""
     d = _train_defaults()
-    p = sub.add_parser(
-        "train",
-        help="train a network on a dataset and save it as .npz",
-        description="Train an MLP on DATA and save it to MODEL.npz. Every setting has a "
-        "default that trains the built-in samples and small tables well.",
-    )
-    p.add_argument("data", metavar="DATA", help="a CSV file, an NPZ file or a sample name")
-    p.add_argument("--out", "-o", required=True, metavar="MODEL.npz", help="model file to write")
     p.add_argument("--target", metavar="COL", help="target column (default: the last column)")
     p.add_argument(
         "--task", choices=("classification", "regression"), help="default: detected from data"
@@ -129,8 +103,86 @@ def build_parser(with_bench: bool = False) -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, help=f"weights, split and shuffling ({d.seed})")
     p.add_argument("--dtype", choices=("float32", "float64"), help=f"({d.dtype})")
+    p.add_argument(
+        "--schedule",
+        choices=("constant", "step", "cosine", "plateau"),
+        help=f"learning-rate schedule ({d.schedule})",
+    )
+    p.add_argument(
+        "--patience",
+        type=int,
+        metavar="N",
+        help=f"stop after N epochs without a lower validation loss; 0: never ({d.patience})",
+    )
+    p.add_argument(
+        "--restore-best",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="end with the weights of the epoch with the lowest validation loss "
+        f"({'yes' if d.restore_best else 'no'}; --no-restore-best keeps the last)",
+    )
+    p.add_argument(
+        "--refit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="then retrain on all rows for the best epoch's number of epochs "
+        f"({'yes' if d.refit else 'no'})",
+    )
+
+
+def build_parser(with_bench: bool = False) -> argparse.ArgumentParser:
+    """The argument parser. ``with_bench`` imports ``nnstudio.bench`` to add its options
+    (only done when the command is ``bench``, so other commands never import it)."""
+    from . import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Design, train and understand multilayer perceptrons. Without a "
+        "command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    # gui ------------------------------------------------------------------
+    p = sub.add_parser("gui", help="open the desktop app (the default)")
+    p.add_argument("--dataset", metavar="PATH_OR_SAMPLE", help="dataset to load at start")
+    p.add_argument("--model", metavar="FILE.npz", help="model file to import at start")
+    p.add_argument("--project", metavar="FILE.json", help="project file to open at start")
+
+    # train ----------------------------------------------------------------
+    p = sub.add_parser(
+        "train",
+        help="train a network on a dataset and save it as .npz",
+        description="Train an MLP on DATA and save it to MODEL.npz. Every setting has a "
+        "default that trains the built-in samples and small tables well.",
+    )
+    p.add_argument("data", metavar="DATA", help="a CSV file, an NPZ file or a sample name")
+    p.add_argument(
+        "--out", "-o", metavar="MODEL.npz", help="model file to write (required unless --cv)"
+    )
+    add_train_options(p)
+    p.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="K-fold cross-validation (stratified for classification): each fold's and the "
+        "mean +- std held-out metric; with --out the model is then trained and saved as usual",
+    )
     p.add_argument("--json", action="store_true", help="print final metrics as JSON on stdout")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar and summary")
+
+    # lr-find --------------------------------------------------------------
+    p = sub.add_parser(
+        "lr-find",
+        help="learning-rate range test: suggest a learning rate",
+        description="Sweep the learning rate exponentially over a few hundred steps on a "
+        "copy of the network DATA and the train options give, stop when the loss blows "
+        "up, and suggest a rate. Nothing is written.",
+    )
+    p.add_argument("data", metavar="DATA", help="a CSV file, an NPZ file or a sample name")
+    add_train_options(p)
+    p.add_argument("--json", action="store_true", help="print the sweep as JSON on stdout")
+    p.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
 
     # predict --------------------------------------------------------------
     p = sub.add_parser(
@@ -310,6 +362,10 @@ def config_from_args(args):
         "val_split": "val_split",
         "seed": "seed",
         "dtype": "dtype",
+        "schedule": "schedule",
+        "patience": "patience",
+        "restore_best": "restore_best",
+        "refit": "refit",
     }
     for arg, name in simple.items():
         value = getattr(args, arg)
@@ -338,30 +394,127 @@ def _finite(x):
     return x if math.isfinite(x) else None
 
 
-def _train(args) -> int:
-    import numpy as np
+#: fewer validation rows than this make the best epoch and the validation metrics noisy
+FEW_VALIDATION_ROWS = 30
 
+
+def _train(args) -> int:
     from .data import load_dataset
-    from .engine.trainer import TrainingDiverged
     from .io.model_file import save_model
-    from .pipeline import build_session
+    from .pipeline import build_session, refit_session
 
     cfg = config_from_args(args)
-    _check_output_path(args.out)
+    if args.out is None and args.cv is None:
+        raise UserError("train needs --out MODEL.npz (or --cv K to cross-validate only)")
+    if args.out is not None:
+        _check_output_path(args.out)
     ds = load_dataset(args.data, target=args.target, task=args.task)
+    show = not args.quiet
+    cv = None
+    if args.cv is not None:
+        from .cli_tuning import run_cv
+
+        cv = run_cv(ds, cfg, args.cv, show=show)
+        if args.out is None:
+            if args.json:
+                print(json.dumps({"task": ds.task, "cv": cv.to_dict()}), flush=True)
+            return 0
     session = build_session(ds, cfg)
     trainer = session.trainer
     n_train, n_val = len(session.data.X_train), len(session.data.X_val)
-    show = not args.quiet
     if show:
         arch = "-".join(map(str, session.net.layer_sizes))
         _stderr(
             f"{ds.describe()}\nnetwork {arch} ({', '.join(session.net.activations)}; "
-            f"loss {session.net.loss}), {cfg.optimizer} lr {cfg.learning_rate:g}, batch "
-            f"{cfg.batch_size}, {cfg.epochs} epochs, {n_train} train / {n_val} validation rows"
+            f"loss {session.net.loss}), {cfg.optimizer} lr {cfg.learning_rate:g} "
+            f"({cfg.schedule}), batch {cfg.batch_size}, up to {cfg.epochs} epochs, "
+            f"{n_train} train / {n_val} validation rows"
         )
-    bar = _progress_bar(cfg.epochs, enabled=show)
+    _warn_about_validation(cfg, n_val)
     t0 = time.perf_counter()
+    run_trainer(trainer, show)
+    best = trainer.final_report
+    confusion = session.confusion_matrix()  # before any refit, which sees these rows
+    final = session
+    if cfg.refit and trainer.has_validation:
+        final = refit_session(session)
+        if show:
+            _stderr(f"refit on all {ds.n_samples} rows for {final.trainer.epochs} epochs")
+        run_trainer(final.trainer, show)
+    seconds = time.perf_counter() - t0
+
+    ft = final.trainer
+    loss, metric = ft.evaluate(ft.X, ft.Y)  # the saved weights, their whole train set
+    runs = [trainer] if ft is trainer else [trainer, ft]
+    step_seconds = sum(r.seconds for t in runs for r in t.history)
+    steps_rows = sum(t.n_samples * t.epoch for t in runs)
+    name = best.metric_name
+    result = {
+        "out": str(args.out),
+        "task": ds.task,
+        "epochs": trainer.epoch,
+        "best_epoch": trainer.best_epoch,
+        "stopped_early": trainer.stopped_early,
+        "refit": final is not session,
+        "loss": _finite(loss),
+        "val_loss": _finite(best.val_loss),
+        name: _finite(metric),
+        f"val_{name}": _finite(best.val_metric),
+        "seconds": round(seconds, 6),
+        "samples_per_second": _finite(steps_rows / step_seconds) if step_seconds > 0 else None,
+        "n_train": n_train,
+        "n_val": n_val,
+    }
+    if confusion is not None:
+        result["classes"] = _jsonable_labels(ds.classes)
+        result["confusion_matrix"] = confusion
+    if cv is not None:
+        result["cv"] = cv.to_dict()
+    model = final.model(
+        final_metrics={k: result[k] for k in ("loss", "val_loss", name, f"val_{name}")}
+    )
+    save_model(model, args.out)
+    if show:
+        val = "" if best.val_loss is None else f", validation {_metric_text(name, best.val_metric)}"
+        stop = f"stopped early at epoch {trainer.epoch} (best epoch {trainer.best_epoch})"
+        how = stop if trainer.stopped_early else f"trained {trainer.epoch} epochs"
+        if trainer.restored_best or (trainer.stopped_early and cfg.restore_best):
+            how += f", kept epoch {trainer.best_epoch}"
+        _stderr(
+            f"{how} in {seconds:.2f} s: train {_metric_text(name, metric)}{val}; saved {args.out}"
+        )
+    if args.json:
+        print(json.dumps(result), flush=True)
+    return 0
+
+
+def _jsonable_labels(classes) -> list:
+    return [c.item() if hasattr(c, "item") else c for c in classes]
+
+
+def _warn_about_validation(cfg, n_val: int) -> None:
+    """One warning line on stderr when the validation rows cannot do their job well."""
+    if n_val == 0:
+        if cfg.patience or cfg.refit:
+            _stderr(
+                f"{PROG}: warning: no validation rows (--val-split 0): early stopping, the "
+                "best epoch and --refit are off; the model has the last epoch's weights"
+            )
+    elif n_val < FEW_VALIDATION_ROWS:
+        _stderr(
+            f"{PROG}: warning: only {n_val} validation rows; the best epoch and the "
+            "validation metrics are noisy: raise --val-split or use --cv K to estimate"
+        )
+
+
+def run_trainer(trainer, show: bool) -> None:
+    """Train to the end with a progress bar; divergence becomes a ``UserError`` (the CLI
+    writes no model file for a diverged run)."""
+    import numpy as np
+
+    from .engine.trainer import TrainingDiverged
+
+    bar = _progress_bar(trainer.epochs, enabled=show)
     try:
         # Overflow on the way to a divergence is reported as TrainingDiverged, once,
         # instead of as NumPy warnings.
@@ -382,40 +535,6 @@ def _train(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    seconds = time.perf_counter() - t0
-
-    last = trainer.history[-1]
-    loss, metric = trainer.evaluate(trainer.X, trainer.Y)  # the saved weights, whole train set
-    step_seconds = sum(r.seconds for r in trainer.history)
-    name = last.metric_name
-    result = {
-        "out": str(args.out),
-        "task": ds.task,
-        "epochs": trainer.epoch,
-        "loss": _finite(loss),
-        "val_loss": _finite(last.val_loss),
-        name: _finite(metric),
-        f"val_{name}": _finite(last.val_metric),
-        "seconds": round(seconds, 6),
-        "samples_per_second": _finite(n_train * trainer.epoch / step_seconds)
-        if step_seconds > 0
-        else None,
-        "n_train": n_train,
-        "n_val": n_val,
-    }
-    model = session.model(
-        final_metrics={k: result[k] for k in ("loss", "val_loss", name, f"val_{name}")}
-    )
-    save_model(model, args.out)
-    if show:
-        val = "" if last.val_loss is None else f", validation {_metric_text(name, last.val_metric)}"
-        _stderr(
-            f"trained {trainer.epoch} epochs in {seconds:.2f} s: train "
-            f"{_metric_text(name, metric)}{val}; saved {args.out}"
-        )
-    if args.json:
-        print(json.dumps(result), flush=True)
-    return 0
 
 
 def _metric_text(name: str, value) -> str:

@@ -34,9 +34,10 @@ from .engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .engine.losses import LOSSES, check_pair
 from .engine.network import MLP
 from .engine.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
-from .engine.trainer import Trainer
-from .io.model_file import TrainedModel
+from .engine.schedules import SCHEDULES
+from .engine.trainer import Trainer, confusion_matrix, predicted_classes
 from .errors import NnstudioError
+from .io.model_file import TrainedModel
 
 #: the widest hidden layer and the most hidden layers the app and CLI accept
 MAX_UNITS = 4096
@@ -68,6 +69,10 @@ class TrainConfig:
     val_split: float = 0.2
     seed: int = 0
     dtype: str = "float32"
+    schedule: str = "constant"  # learning-rate schedule, one of SCHEDULES
+    patience: int = 0  # epochs without a lower validation loss before stopping; 0: never
+    restore_best: bool = True  # end with the weights of the best validation epoch
+    refit: bool = False  # then retrain on all rows for the best epoch's number of epochs
 
     def activations_for_hidden(self) -> list[str]:
         if self.hidden_activations is not None:
@@ -121,7 +126,32 @@ class TrainConfig:
         _whole("seed", self.seed, 0, 2**32 - 1)
         if self.dtype not in ("float32", "float64"):
             raise ConfigError(f"dtype must be float32 or float64, got {self.dtype!r}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(
+                f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
+            )
+        _whole("patience", self.patience, 0, 1_000_000)
+        for name in ("restore_best", "refit"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         return self
+
+    def settings_meta(self) -> dict:
+        """The training settings as the model file's meta records them (design.md), with
+        the learning rate resolved to a number."""
+        return {
+            "optimizer": self.optimizer,
+            "lr": self.learning_rate,
+            "batch_size": self.batch_size,
+            "epochs": self.epochs,
+            "l2": self.l2,
+            "seed": self.seed,
+            "schedule": self.schedule,
+            "patience": self.patience,
+            "val_split": self.val_split,
+            "restore_best": self.restore_best,
+            "refit": self.refit,
+        }
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -199,13 +229,21 @@ class Session:
     data: PreparedData
     net: MLP
     trainer: Trainer
+    #: set on a refit session: the session that chose the number of epochs
+    selection: Session | None = None
 
     def model(self, **extra) -> TrainedModel:
-        """A snapshot of the current network with its preprocessing, for saving."""
+        """A snapshot of the current network with its preprocessing, for saving.
+
+        The meta records the settings (``TrainConfig.settings_meta``), ``best_epoch`` and
+        the metrics of the epoch whose weights the network holds."""
         d = self.data
+        chooser = self.selection or self
         meta = {"training": self.config.to_dict(), "epochs_trained": self.trainer.epoch}
-        if self.trainer.history:
-            last = self.trainer.history[-1]
+        meta.update(self.config.settings_meta())
+        meta["best_epoch"] = chooser.trainer.best_epoch
+        if chooser.trainer.history:
+            last = chooser.trainer.final_report
             meta["metrics"] = {
                 "train_loss": last.train_loss,
                 "val_loss": last.val_loss,
@@ -227,6 +265,21 @@ class Session:
             target_scale=None if ts is None else np.atleast_1d(ts.scale).copy(),
             extra=meta,
         )
+
+    def confusion_matrix(self) -> list[list[int]] | None:
+        """Classification only: counts with row = true class and column = predicted class,
+        in ``classes`` order, over the validation rows (the training rows when there are
+        none), for the network as it is now; None for regression."""
+        if self.dataset.task != "classification":
+            return None
+        d = self.data
+        if d.n_val:
+            X, labels = d.X_val, d.y_val_labels
+        else:
+            X, labels = d.X_train, d.y_train_labels
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred = predicted_classes(self.net.forward(X))
+        return confusion_matrix(labels, pred, len(self.dataset.classes)).tolist()
 
     def output(self, X_raw: np.ndarray) -> np.ndarray:
         """Network output for raw (unstandardized) features, e.g. a decision-boundary grid."""
@@ -258,8 +311,39 @@ def build_session(ds: Dataset, cfg: TrainConfig, data: PreparedData | None = Non
         epochs=cfg.epochs,
         seed=cfg.seed,
         task=ds.task,
+        schedule=cfg.schedule,
+        patience=cfg.patience,
+        restore_best=cfg.restore_best,
     )
     return Session(ds, cfg, data, net, trainer)
+
+
+def refit_session(session: Session) -> Session:
+    """A new session for retraining on all rows of ``session``'s dataset (no validation
+    split, standardization fitted on all rows) for ``session.trainer.best_epoch`` epochs
+    with the same settings; it is not trained yet. Its ``config`` is the original one and
+    its ``selection`` is ``session``, whose best epoch and validation metrics the refit
+    model's meta reports (the refit network has seen the validation rows)."""
+    epochs = session.trainer.best_epoch or session.config.epochs
+    cfg = copy.deepcopy(session.config)
+    cfg.val_split, cfg.epochs, cfg.patience, cfg.refit = 0.0, int(epochs), 0, False
+    new = build_session(session.dataset, cfg)
+    new.config = session.config
+    new.selection = session
+    return new
+
+
+def train(session: Session, callback=None, refit_callback=None) -> Session:
+    """Train ``session`` to the end, then, if its config says ``refit``, retrain on all
+    rows (``refit_session``). Returns the session holding the final network.
+    ``callback(step_report)`` is called after each step of the first run,
+    ``refit_callback`` after each step of the refit."""
+    session.trainer.run(callback)
+    if not session.config.refit or not session.trainer.has_validation:
+        return session
+    final = refit_session(session)
+    final.trainer.run(refit_callback)
+    return final
 
 
 # ---------------------------------------------------------------- models back into sessions

@@ -23,6 +23,7 @@ import numpy as np
 from .losses import loss_value
 from .network import MLP
 from .optimizers import Optimizer, make_optimizer
+from .schedules import BestWatch, Schedule
 
 #: Below this many matrix-product FLOPs per step, a second BLAS thread costs more in
 #: hand-offs than it gives: on a 2-core machine a 784-128-10 step at batch 32 (13 MFLOP)
@@ -107,6 +108,15 @@ def predicted_classes(output: np.ndarray) -> np.ndarray:
     return output.argmax(axis=1)
 
 
+def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """``(n_classes, n_classes)`` int64 counts: row = true class index, column = predicted
+    class index, for 1-D integer arrays ``true`` and ``pred`` of equal length."""
+    true = np.asarray(true, np.intp)
+    pred = np.asarray(pred, np.intp)
+    counts = np.bincount(true * n_classes + pred, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes).astype(np.int64)
+
+
 class Trainer:
     """Shuffled mini-batch training of ``net`` on ``(X, Y)``.
 
@@ -114,6 +124,14 @@ class Trainer:
     classification), both already preprocessed. ``task`` is ``"classification"`` or
     ``"regression"`` and picks the metric (accuracy or R^2); by default it follows the loss.
     The same ``seed`` and settings give the same weights.
+
+    With validation rows, the trainer watches the validation loss after every epoch:
+    ``best_epoch`` is the epoch with the lowest one; ``patience`` > 0 ends training after
+    that many epochs without a new lowest (``stopped_early``); ``restore_best`` puts the
+    best epoch's weights back into ``net`` when training ends (by reaching ``epochs`` or
+    by stopping early). Without validation rows there is nothing to watch: training runs
+    all epochs and ``best_epoch`` is the last one. ``schedule`` (see ``schedules``) scales
+    the learning rate before each epoch; ``lr`` reads the rate in use and sets the base.
     """
 
     def __init__(
@@ -132,6 +150,9 @@ class Trainer:
         seed: int = 0,
         task: str | None = None,
         shuffle: bool = True,
+        schedule: str = "constant",
+        patience: int = 0,
+        restore_best: bool = False,
     ):
         self.net = net
         self.X = np.ascontiguousarray(X, net.dtype)
@@ -178,6 +199,16 @@ class Trainer:
         self.step_count = 0
         self.history: list[EpochReport] = []
         self._run = _Running()
+        self.schedule = Schedule(schedule)
+        if int(patience) < 0:
+            raise ValueError(f"patience must be >= 0, got {patience}")
+        self.patience = int(patience)
+        self.restore_best = bool(restore_best)
+        self.base_lr = self.optimizer.lr
+        self._factor = 1.0
+        self.watch = BestWatch()
+        self.stopped_early = False
+        self.restored_best = False  # True once the best epoch's weights were put back
 
     # ------------------------------------------------------------------ controls
     @property
@@ -186,10 +217,12 @@ class Trainer:
 
     @lr.setter
     def lr(self, value: float) -> None:
+        """Set the base rate; the rate in use is the base times the schedule's factor."""
         value = float(value)
         if not (np.isfinite(value) and value > 0):
             raise ValueError(f"learning rate must be a positive number, got {value}")
-        self.optimizer.lr = value
+        self.base_lr = value
+        self.optimizer.lr = value * self._factor
 
     @property
     def n_samples(self) -> int:
@@ -201,7 +234,35 @@ class Trainer:
 
     @property
     def done(self) -> bool:
-        return self.epoch >= self.epochs
+        return self.epoch >= self.epochs or self.stopped_early
+
+    @property
+    def has_validation(self) -> bool:
+        return self.X_val is not None
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch (1-based) with the lowest validation loss; without validation rows
+        the last epoch; None before the first epoch ends."""
+        if not self.history:
+            return None
+        if self.has_validation and self.watch.best_epoch is not None:
+            return self.watch.best_epoch
+        return self.epoch
+
+    @property
+    def best_report(self) -> EpochReport | None:
+        """The ``EpochReport`` of ``best_epoch``."""
+        best = self.best_epoch
+        return None if best is None else self.history[best - 1]
+
+    @property
+    def final_report(self) -> EpochReport | None:
+        """The report describing the weights in ``net`` now: the best epoch's once they
+        were restored, else the last epoch's."""
+        if not self.history:
+            return None
+        return self.best_report if self.restored_best else self.history[-1]
 
     def blas_threads(self):
         """A context for running steps with the BLAS thread count that suits this network
@@ -210,6 +271,9 @@ class Trainer:
 
     # ------------------------------------------------------------------ stepping
     def _new_epoch(self) -> None:
+        self._factor = self.schedule.factor(self.epoch, self.epochs)
+        self.optimizer.lr = self.base_lr * self._factor
+        self.restored_best = False
         if self.shuffle:
             perm = self.rng.permutation(self.n_samples)
             np.take(self.X, perm, axis=0, out=self._Xs)
@@ -289,7 +353,18 @@ class Trainer:
             lr=self.lr,
         )
         self.history.append(rep)
+        self._watch(rep)
         return rep
+
+    def _watch(self, rep: EpochReport) -> None:
+        """After an epoch: the best epoch, the plateau schedule, early stopping, restore."""
+        if self.has_validation:
+            self.watch.update(rep.epoch, rep.val_loss, self._params)
+            if self.patience and self.watch.since_best >= self.patience:
+                self.stopped_early = True
+        self.schedule.observe(rep.val_loss if self.has_validation else rep.train_loss)
+        if self.done and self.restore_best and self.watch.best_epoch != self.epoch:
+            self.restored_best = self.watch.restore(self._params)
 
     def run_epoch(self) -> EpochReport:
         """Steps until the current epoch ends (a whole epoch if one had just ended)."""
