@@ -434,7 +434,11 @@ def _train(args) -> int:
     t0 = time.perf_counter()
     run_trainer(trainer, show)
     best = trainer.final_report
-    confusion = session.confusion_matrix()  # before any refit, which sees these rows
+    confusion = None  # counted before any refit, whose network has seen these rows
+    if ds.task == "classification":
+        from .insight.evaluation import classification_report
+
+        confusion = classification_report(session).matrix.tolist()
     final = session
     if cfg.refit and trainer.has_validation:
         final = refit_session(session)

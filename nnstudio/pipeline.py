@@ -35,7 +35,7 @@ from .engine.losses import LOSSES, check_pair
 from .engine.network import MLP
 from .engine.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from .engine.schedules import SCHEDULES
-from .engine.trainer import Trainer, confusion_matrix, predicted_classes
+from .engine.trainer import Trainer
 from .errors import NnstudioError
 from .io.model_file import TrainedModel
 
@@ -265,21 +265,6 @@ class Session:
             target_scale=None if ts is None else np.atleast_1d(ts.scale).copy(),
             extra=meta,
         )
-
-    def confusion_matrix(self) -> list[list[int]] | None:
-        """Classification only: counts with row = true class and column = predicted class,
-        in ``classes`` order, over the validation rows (the training rows when there are
-        none), for the network as it is now; None for regression."""
-        if self.dataset.task != "classification":
-            return None
-        d = self.data
-        if d.n_val:
-            X, labels = d.X_val, d.y_val_labels
-        else:
-            X, labels = d.X_train, d.y_train_labels
-        with np.errstate(over="ignore", invalid="ignore"):
-            pred = predicted_classes(self.net.forward(X))
-        return confusion_matrix(labels, pred, len(self.dataset.classes)).tolist()
 
     def output(self, X_raw: np.ndarray) -> np.ndarray:
         """Network output for raw (unstandardized) features, e.g. a decision-boundary grid."""

@@ -15,7 +15,7 @@ import pytest
 from nnstudio.data import make_sample
 from nnstudio.engine.network import MLP
 from nnstudio.engine.schedules import PLATEAU_WAIT, BestWatch, Schedule
-from nnstudio.engine.trainer import Trainer, confusion_matrix
+from nnstudio.engine.trainer import Trainer
 from nnstudio.pipeline import TrainConfig, build_session
 
 
@@ -126,13 +126,6 @@ def test_schedule_sets_the_rate_each_epoch_and_lr_sets_the_base():
         t2.run_epoch()  # factor 0.5 now
     t2.lr = 0.2
     assert t2.base_lr == 0.2 and t2.lr == pytest.approx(0.1)
-
-
-def test_confusion_matrix_by_hand():
-    true = [0, 0, 1, 2, 2, 2]
-    pred = [0, 1, 1, 2, 0, 2]
-    # row = true, column = predicted: (0,0) (0,1) (1,1) (2,2) (2,0) (2,2)
-    assert confusion_matrix(true, pred, 3).tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
 
 
 def test_session_model_meta_records_the_settings_and_best_epoch():

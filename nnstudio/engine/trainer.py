@@ -108,15 +108,6 @@ def predicted_classes(output: np.ndarray) -> np.ndarray:
     return output.argmax(axis=1)
 
 
-def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """``(n_classes, n_classes)`` int64 counts: row = true class index, column = predicted
-    class index, for 1-D integer arrays ``true`` and ``pred`` of equal length."""
-    true = np.asarray(true, np.intp)
-    pred = np.asarray(pred, np.intp)
-    counts = np.bincount(true * n_classes + pred, minlength=n_classes * n_classes)
-    return counts.reshape(n_classes, n_classes).astype(np.int64)
-
-
 class Trainer:
     """Shuffled mini-batch training of ``net`` on ``(X, Y)``.
 
