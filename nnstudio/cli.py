@@ -318,24 +318,12 @@ def _gui(args) -> int:
 
 def parse_layers(text: str) -> list[int]:
     """``"32,16"`` -> ``[32, 16]``; ``""``, ``"0"`` or ``"none"`` -> ``[]`` (no hidden
-    layer: a linear or logistic model). Raises ``UserError`` naming the bad item."""
-    t = text.strip().lower()
-    if t in ("", "0", "none"):
+    layer: a linear or logistic model). Raises ``IntListError`` naming the bad item."""
+    from .text import parse_int_list
+
+    if text.strip().lower() in ("", "0", "none"):
         return []
-    sizes = []
-    for item in t.split(","):
-        item = item.strip()
-        try:
-            n = int(item)
-        except ValueError:
-            raise UserError(
-                f"--layers: {item!r} is not a whole number; give hidden layer sizes like "
-                "32,16 (or '' for no hidden layer)"
-            ) from None
-        if n < 1:
-            raise UserError(f"--layers: {n} units; every hidden layer needs at least 1 unit")
-        sizes.append(n)
-    return sizes
+    return parse_int_list(text, what="--layers hidden layer sizes")
 
 
 def config_from_args(args):
@@ -608,13 +596,11 @@ def _predict(args) -> int:
 
 def prediction_columns(model, out) -> tuple[list[str], list]:
     """Header and column arrays of the predictions CSV for network output ``out``."""
-    import numpy as np
-
-    from .engine.trainer import predicted_classes
+    from .engine.trainer import class_probabilities, predicted_classes
 
     if model.task == "classification":
         classes = list(model.classes)
-        proba = out if out.shape[1] > 1 else np.column_stack([1 - out[:, 0], out[:, 0]])
+        proba = class_probabilities(out)
         labels = [classes[j] for j in predicted_classes(out)]
         header = ["prediction", *(f"p_{c}" for c in classes)]
         return header, [labels, *(proba[:, j] for j in range(len(classes)))]

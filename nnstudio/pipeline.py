@@ -31,7 +31,7 @@ import numpy as np
 from .data.dataset import Dataset
 from .data.preprocessing import PreparedData, Standardizer, prepare
 from .engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from .engine.losses import LOSSES, check_pair
+from .engine.losses import LOSSES, check_pair, default_loss
 from .engine.network import MLP
 from .engine.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from .engine.schedules import SCHEDULES
@@ -189,7 +189,7 @@ def output_layer(ds: Dataset, cfg: TrainConfig) -> tuple[int, str, str]:
         if act is None:
             act = "sigmoid" if (loss == "binary_cross_entropy" and k == 2) else "softmax"
         if loss is None:
-            loss = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(act, "mse")
+            loss = default_loss(act)
         if act not in PROBABILITY_OUTPUTS:
             # the predicted p_<label> columns must be probabilities
             raise ConfigError(
@@ -213,6 +213,12 @@ def output_layer(ds: Dataset, cfg: TrainConfig) -> tuple[int, str, str]:
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
     return units, act, loss
+
+
+def layer_sizes(ds: Dataset, cfg: TrainConfig) -> list[int]:
+    """``[n_features, *hidden_layers, n_output_units]`` of the network for this data and
+    these settings (raises ``ConfigError`` like ``output_layer``)."""
+    return [ds.n_features, *cfg.hidden_layers, output_layer(ds, cfg)[0]]
 
 
 def training_targets(Y: np.ndarray, units: int) -> np.ndarray:
@@ -279,9 +285,8 @@ def build_session(ds: Dataset, cfg: TrainConfig, data: PreparedData | None = Non
     units, out_act, loss = output_layer(ds, cfg)
     if data is None:
         data = prepare(ds, val_split=cfg.val_split, seed=cfg.seed, dtype=np.dtype(cfg.dtype))
-    sizes = [ds.n_features, *cfg.hidden_layers, units]
     acts = [*cfg.activations_for_hidden(), out_act]
-    net = MLP(sizes, acts, loss, dtype=cfg.dtype, seed=cfg.seed)
+    net = MLP(layer_sizes(ds, cfg), acts, loss, dtype=cfg.dtype, seed=cfg.seed)
     optimizer = make_optimizer(
         cfg.optimizer, cfg.learning_rate, cfg.l2, momentum=cfg.momentum, nesterov=cfg.nesterov
     )

@@ -18,20 +18,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "nnstudio"
 QT_ROOTS = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6", "PySide2", "shiboken2")
-QT_FREE_PACKAGES = ("engine", "data", "io", "insight")
-QT_FREE_MODULES = ("pipeline.py", "cli.py", "bench.py")
+QT_FREE_PACKAGES = ("engine", "data", "io", "insight", "bench")
+QT_FREE_MODULES = ("pipeline.py", "cli.py", "text.py", "errors.py")
 
 _PROBE = r"""
 import importlib, json, pkgutil, sys, tempfile, os
 
 import nnstudio
-names = ["nnstudio.pipeline", "nnstudio.cli"]
-for pkg in ("engine", "data", "io", "insight"):
+names = ["nnstudio.pipeline", "nnstudio.cli", "nnstudio.text"]
+for pkg in ("engine", "data", "io", "insight", "bench"):
     mod = importlib.import_module(f"nnstudio.{pkg}")
     names.append(mod.__name__)
-    names += [m.name for m in pkgutil.walk_packages(mod.__path__, mod.__name__ + ".")]
-if importlib.util.find_spec("nnstudio.bench") is not None:
-    names.append("nnstudio.bench")
+    found = pkgutil.walk_packages(mod.__path__, mod.__name__ + ".")
+    names += [m.name for m in found if not m.name.endswith(".__main__")]
 for name in names:
     importlib.import_module(name)
 
@@ -66,6 +65,7 @@ def test_importing_and_running_without_qt():
     assert "nnstudio.engine.network" in result["imported"]
     assert "nnstudio.io.model_file" in result["imported"]
     assert "nnstudio.data.loaders" in result["imported"]
+    assert "nnstudio.bench.throughput" in result["imported"]
     assert result["qt"] == [], f"Qt modules loaded: {result['qt']}"
 
 

@@ -54,6 +54,7 @@ from nnstudio.data.dataset import Dataset
 from nnstudio.data.errors import DataError
 from nnstudio.data.loaders import load_dataset as read_dataset
 from nnstudio.data.preprocessing import encode_labels
+from nnstudio.engine.network import parameter_count
 from nnstudio.io.model_file import ModelFileError, load_model, save_model
 from nnstudio.io.project import ProjectFileError, load_project
 from nnstudio.io.project import save_project as write_project
@@ -63,6 +64,7 @@ from nnstudio.pipeline import (
     TrainConfig,
     build_session,
     config_for_model,
+    layer_sizes,
     model_problem,
     output_layer,
     session_from_model,
@@ -563,7 +565,7 @@ class MainWindow(QMainWindow):
         grid = self.boundary_view.grid() if ds.n_features == 2 else None
         if grid is not None and len(grid) == 0:
             grid = None
-        n_params = _parameter_count(ds, cfg)
+        n_params = parameter_count(layer_sizes(ds, cfg))
         kwargs = dict(
             grid=grid,
             send_weights=n_params <= MAX_DRAWN_PARAMETERS,
@@ -1242,8 +1244,3 @@ def _local_files(mime) -> list[str]:
     if mime is None or not mime.hasUrls():
         return []
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
-
-
-def _parameter_count(ds: Dataset, cfg: TrainConfig) -> int:
-    sizes = [ds.n_features, *cfg.hidden_layers, max(ds.n_outputs, 1)]
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))

@@ -51,6 +51,8 @@ from nnstudio.engine.timing import (
     TimingRow,
     sweep,
 )
+from nnstudio.pipeline import MAX_UNITS
+from nnstudio.text import format_seconds, parse_int_list
 
 __all__ = ["TimingPanel"]
 
@@ -71,33 +73,6 @@ TABLE_COLUMNS = (
     "batch speed-up",
     "max |grad diff|",
 )
-
-
-def format_seconds(s: float) -> str:
-    """``0.0000123`` -> ``"12.3 us"``."""
-    if not math.isfinite(s):
-        return "-"
-    if s >= 1:
-        return f"{s:.2f} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.3g} ms"
-    return f"{s * 1e6:.3g} us"
-
-
-def parse_widths(text: str) -> list[int]:
-    """``"8, 32,128"`` -> ``[8, 32, 128]``; raises ``ValueError`` with a message."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    if not parts:
-        raise ValueError("enter at least one width, like 8,32,128")
-    try:
-        widths = [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(
-            f"widths must be whole numbers separated by commas, not {text!r}"
-        ) from None
-    if any(w < 1 or w > 4096 for w in widths):
-        raise ValueError("widths must be between 1 and 4096")
-    return widths
 
 
 class _TimingWorker(QObject):
@@ -330,7 +305,7 @@ class TimingPanel(QWidget):
         if self._thread is not None:
             return False
         try:
-            widths = parse_widths(self.widths_edit.text())
+            widths = parse_int_list(self.widths_edit.text(), what="widths", high=MAX_UNITS)
         except ValueError as exc:
             return self._fail_now(str(exc))
         hidden = self._activations[:-1]

@@ -18,8 +18,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+#: negative slope of leaky_relu
 LEAKY_RELU_SLOPE = 0.01
-ELU_ALPHA = 1.0
+# elu's alpha is 1 (the design fixes it): f(z) = z for z > 0, e^z - 1 below.
 
 
 def sigmoid(Z: np.ndarray) -> np.ndarray:
@@ -45,10 +46,9 @@ def leaky_relu(Z: np.ndarray) -> np.ndarray:
 
 
 def elu(Z: np.ndarray) -> np.ndarray:
+    # z for z > 0, e^z - 1 below: max(z, 0) + expm1(min(z, 0))
     neg = np.minimum(Z, 0)
     np.expm1(neg, out=neg)
-    if ELU_ALPHA != 1.0:
-        neg *= ELU_ALPHA
     np.maximum(Z, 0, out=Z)
     np.add(Z, neg, out=Z)
     return Z
@@ -113,9 +113,9 @@ def _d_leaky_relu(work, A, delta):
 
 
 def _d_elu(work, A, delta):
-    # f' = 1 for a > 0, and a + alpha below (since a = alpha (e^z - 1) there).
-    t = np.add(A, ELU_ALPHA, out=_scratch(work, A))
-    # a > 0 gives a + alpha > 1, capped to 1; below, a + alpha = alpha e^z <= 1 (alpha is 1)
+    # f' = 1 for a > 0, and e^z = a + 1 below (since a = e^z - 1 there). a > 0 gives
+    # a + 1 > 1, capped to 1; below, a + 1 = e^z <= 1. So f' = min(a + 1, 1).
+    t = np.add(A, 1, out=_scratch(work, A))
     np.minimum(t, 1, out=t)
     delta *= t
     return delta
@@ -167,11 +167,6 @@ DERIVATIVES: dict[str, Callable[[np.ndarray | None, np.ndarray, np.ndarray], np.
 
 #: Activations allowed on hidden layers (softmax is for the output layer only).
 HIDDEN_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")
-
-
-def apply(name: str, Z: np.ndarray) -> np.ndarray:
-    """Return ``f(Z)`` as a new array, leaving ``Z`` untouched."""
-    return ACTIVATIONS[name](np.array(Z, copy=True))
 
 
 def check_name(name: str) -> str:

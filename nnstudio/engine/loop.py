@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .activations import ELU_ALPHA, LEAKY_RELU_SLOPE
+from .activations import LEAKY_RELU_SLOPE
 
 
 def activate(name: str, z: list[float]) -> list[float]:
@@ -43,7 +43,7 @@ def _activate_one(name: str, z: float) -> float:
     if name == "leaky_relu":
         return z if z > 0 else LEAKY_RELU_SLOPE * z
     if name == "elu":
-        return z if z > 0 else ELU_ALPHA * math.expm1(z)
+        return z if z > 0 else math.expm1(z)  # alpha 1
     if name == "softplus":
         return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
     if name == "linear":
@@ -62,7 +62,7 @@ def _slope(name: str, z: float, a: float) -> float:
     if name == "leaky_relu":
         return 1.0 if z > 0 else LEAKY_RELU_SLOPE
     if name == "elu":
-        return 1.0 if z > 0 else a + ELU_ALPHA
+        return 1.0 if z > 0 else math.exp(z)
     if name == "softplus":
         return 1.0 / (1.0 + math.exp(-z))
     if name == "linear":

@@ -85,12 +85,11 @@ def output_delta(
     A: np.ndarray,
     Y: np.ndarray,
     out: np.ndarray,
-    scale: float = 1.0,
 ) -> np.ndarray:
-    """``scale`` times dL/dZ of the output layer, written into ``out`` (shaped like ``A``)."""
+    """dL/dZ of the output layer, written into ``out`` (shaped like ``A``)."""
     m = A.shape[0]
     np.subtract(A, Y, out=out)
-    out *= scale / m
+    out *= 1.0 / m
     if (activation, loss) in FUSED_PAIRS:
         return out
     if loss != "mse":

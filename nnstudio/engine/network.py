@@ -10,10 +10,17 @@ Backward, from ``dZ = dL/dZ`` of shape ``(m, fan_out)``::
 
     dW = A_prev.T @ dZ          db = dZ.sum(0)          dA_prev = dZ @ W.T
 
-There is one Python loop over layers and none over neurons or examples. Buffers for each
-batch size are allocated once and reused, every element-wise step runs in place, the
-output layer uses the fused delta where it is valid (see ``losses``), and the first layer
-never computes a gradient with respect to the input.
+and then ``dZ_prev = dA_prev * f'(Z_prev)`` for the layer below. ``dense_forward`` and
+``dense_backward`` are exactly these lines for one layer; ``MLP.gradients`` is one loop
+over the layers calling them. There is no loop over neurons or examples.
+
+What is there for speed, and only that:
+
+- every array a batch needs (each layer's output, its delta ``dL/dZ``, a scratch array
+  for the activation derivative) is allocated once per batch size and reused, and every
+  element-wise step runs in place;
+- the output layer uses the fused delta ``(A - Y) / m`` where it is valid (``losses``);
+- the first layer computes no gradient with respect to the input.
 
 This is the engine; it is NumPy only. The per-example, per-neuron version of the same
 mathematics is in ``loop.py`` and exists to check this one.
@@ -31,14 +38,34 @@ from . import activations as _act
 from .initializers import INITIALIZERS, default_initializer
 from .losses import check_pair, default_loss, loss_value, output_delta
 
-DTYPES = {"float32": np.float32, "float64": np.float64}
-
 
 def as_dtype(dtype) -> np.dtype:
     dt = np.dtype(dtype)
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be float32 or float64, not {dt}")
     return dt
+
+
+def parameter_count(layer_sizes: Sequence[int]) -> int:
+    """Weights and biases of a dense network ``[n_inputs, h_1, ..., n_outputs]``:
+    ``fan_in * fan_out + fan_out`` per layer."""
+    return sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, f: str, A: np.ndarray):
+    """One layer forward: ``A = f(A_prev @ W + b)``, written into ``A (m, fan_out)``."""
+    np.matmul(A_prev, W, out=A)  # Z = A_prev @ W
+    A += b  #                                   + b
+    return _act.ACTIVATIONS[f](A)  # A = f(Z), in place
+
+
+def dense_backward(A_prev, dZ, W, dW, db, dA_prev=None) -> None:
+    """One layer backward, from ``dZ = dL/dZ (m, fan_out)``: fills ``dW (fan_in,
+    fan_out)``, ``db (fan_out,)`` and, unless it is ``None``, ``dA_prev (m, fan_in)``."""
+    np.matmul(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
+    np.add.reduce(dZ, axis=0, out=db)  # db = dZ.sum(0)
+    if dA_prev is not None:
+        np.matmul(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
 
 
 @dataclass
@@ -57,13 +84,20 @@ def _interleave(weights: Sequence, biases: Sequence) -> list:
     return [a for pair in zip(weights, biases) for a in pair]
 
 
-class _Workspace:
-    """Preallocated arrays for one batch size."""
+def _empty(shape: tuple[int, int], order: str, dtype) -> np.ndarray:
+    """An uninitialised ``shape`` array stored in ``order`` ("C" or "F")."""
+    return np.empty(shape, dtype, order=order)
+
+
+class _BatchBuffers:
+    """The arrays one batch size needs, per layer ``i``: ``outputs[i]`` holds ``A_i =
+    f(Z_i)`` and ``deltas[i]`` holds ``dZ_i = dL/dZ_i``, both ``(m, fan_out)``;
+    ``scratch[i]`` (hidden layers only) is the derivative's work array."""
 
     def __init__(self, sizes: Sequence[int], m: int, dtype: np.dtype):
-        self.A = [np.empty((m, n), dtype) for n in sizes[1:]]
-        self.D = [np.empty((m, n), dtype) for n in sizes[1:]]
-        self.S = [np.empty((m, n), dtype) for n in sizes[1:-1]]  # scratch, hidden layers
+        self.outputs = [np.empty((m, n), dtype) for n in sizes[1:]]
+        self.deltas = [np.empty((m, n), dtype) for n in sizes[1:]]
+        self.scratch = [np.empty((m, n), dtype) for n in sizes[1:-1]]
 
 
 class MLP:
@@ -111,21 +145,27 @@ class MLP:
         self.loss = loss
         self.dtype = as_dtype(dtype)
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray] = []
+        initial = []
         for fan_in, fan_out, act in zip(sizes[:-1], sizes[1:], acts):
             name = default_initializer(act) if init == "auto" else init
-            self.weights.append(
-                np.ascontiguousarray(INITIALIZERS[name](rng, fan_in, fan_out), self.dtype)
-            )
-            self.biases.append(np.zeros(fan_out, self.dtype))
-        self._allocate_buffers()
+            initial.append(INITIALIZERS[name](rng, fan_in, fan_out))
+        self._allocate(initial, [np.zeros(n) for n in sizes[1:]])
 
-    def _allocate_buffers(self) -> None:
-        """Gradient buffers shaped like the parameters, and no batch workspaces yet."""
-        self._dW = [np.empty_like(W) for W in self.weights]
-        self._db = [np.empty_like(b) for b in self.biases]
-        self._workspaces: dict[int, _Workspace] = {}
+    def _allocate(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
+        """Parameters and gradient buffers in each layer's memory order, filled from
+        ``weights`` and ``biases``; no batch buffers yet."""
+        self.weight_orders = ["C"] * (len(self.layer_sizes) - 1)
+        self.weights = []
+        self.biases = []
+        self._dW = []
+        self._db = []
+        for W, b, order in zip(weights, biases, self.weight_orders):
+            self.weights.append(_empty(np.shape(W), order, self.dtype))
+            self.weights[-1][...] = W
+            self.biases.append(np.array(b, self.dtype))
+            self._dW.append(_empty(np.shape(W), order, self.dtype))
+            self._db.append(np.empty_like(self.biases[-1]))
+        self._buffers: dict[int, _BatchBuffers] = {}
 
     # ------------------------------------------------------------------ structure
     @property
@@ -142,14 +182,15 @@ class MLP:
 
     @property
     def n_parameters(self) -> int:
-        return sum(W.size + b.size for W, b in zip(self.weights, self.biases))
+        return parameter_count(self.layer_sizes)
 
     def params(self) -> list[np.ndarray]:
         """``[W0, b0, W1, b1, ...]``: the live arrays, changed in place by optimizers."""
         return _interleave(self.weights, self.biases)
 
     def grad_arrays(self) -> list[np.ndarray]:
-        """``[dW0, db0, dW1, db1, ...]``: the buffers ``gradients`` fills, in ``params`` order."""
+        """``[dW0, db0, dW1, db1, ...]``: the buffers ``gradients`` fills, in ``params``
+        order, each in the memory order of its parameter."""
         return _interleave(self._dW, self._db)
 
     def set_params(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
@@ -174,9 +215,7 @@ class MLP:
         other.activations = list(self.activations)
         other.loss = self.loss
         other.dtype = as_dtype(dtype or self.dtype)
-        other.weights = [W.astype(other.dtype) for W in self.weights]
-        other.biases = [b.astype(other.dtype) for b in self.biases]
-        other._allocate_buffers()
+        other._allocate(self.weights, self.biases)
         return other
 
     def __repr__(self) -> str:
@@ -184,13 +223,13 @@ class MLP:
         return f"MLP({arch}, {','.join(self.activations)}, loss={self.loss}, {self.dtype})"
 
     # ------------------------------------------------------------------ passes
-    def _workspace(self, m: int) -> _Workspace:
-        ws = self._workspaces.get(m)
-        if ws is None:
-            if len(self._workspaces) >= 4:  # the batch size and the last, shorter batch
-                self._workspaces.clear()
-            ws = self._workspaces[m] = _Workspace(self.layer_sizes, m, self.dtype)
-        return ws
+    def _batch_buffers(self, m: int) -> _BatchBuffers:
+        buffers = self._buffers.get(m)
+        if buffers is None:
+            if len(self._buffers) >= 4:  # the batch size and the last, shorter batch
+                self._buffers.clear()
+            buffers = self._buffers[m] = _BatchBuffers(self.layer_sizes, m, self.dtype)
+        return buffers
 
     def _input(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X)
@@ -200,14 +239,11 @@ class MLP:
             X = np.ascontiguousarray(X, dtype=self.dtype)
         return X
 
-    def _forward_into(self, X: np.ndarray, A: list[np.ndarray]) -> np.ndarray:
-        a = X
-        for W, b, act, out in zip(self.weights, self.biases, self.activations, A):
-            np.matmul(a, W, out=out)
-            out += b
-            _act.ACTIVATIONS[act](out)
-            a = out
-        return a
+    def _forward_into(self, X: np.ndarray, outputs: list[np.ndarray]) -> np.ndarray:
+        A = X
+        for W, b, f, out in zip(self.weights, self.biases, self.activations, outputs):
+            A = dense_forward(A, W, b, f, out)
+        return A
 
     def forward(self, X: np.ndarray, batch: int = 8192) -> np.ndarray:
         """Network output ``(n, n_outputs)`` for input ``(n, n_inputs)``, as a new array.
@@ -218,8 +254,8 @@ class MLP:
         result = np.empty((n, self.n_outputs), self.dtype)
         for start in range(0, n, batch):
             chunk = X[start : start + batch]
-            A = [np.empty((chunk.shape[0], k), self.dtype) for k in self.layer_sizes[1:]]
-            result[start : start + batch] = self._forward_into(chunk, A)
+            outputs = [np.empty((chunk.shape[0], k), self.dtype) for k in self.layer_sizes[1:]]
+            result[start : start + batch] = self._forward_into(chunk, outputs)
         return result
 
     def layer_outputs(self, X: np.ndarray, n_layers: int | None = None) -> list[np.ndarray]:
@@ -239,13 +275,10 @@ class MLP:
         """The loss of the whole of ``X`` against ``Y`` (no gradients)."""
         return loss_value(self.loss, self.forward(X), np.asarray(Y, self.dtype))
 
-    def gradients(self, X: np.ndarray, Y: np.ndarray, scale: float = 1.0) -> Gradients:
+    def gradients(self, X: np.ndarray, Y: np.ndarray) -> Gradients:
         """Loss and gradients of one batch ``X (m, n_inputs)``, ``Y (m, n_outputs)``.
 
-        The loss is the batch average (see ``losses``); weight decay is the optimizer's.
-        The returned gradient arrays are multiplied by ``scale`` (plain SGD passes its
-        learning rate and so saves a pass over every weight); the loss and the norms are
-        those of the unscaled gradient."""
+        The loss is the batch average (see ``losses``); weight decay is the optimizer's."""
         X = self._input(X)
         m = X.shape[0]
         Y = np.asarray(Y)
@@ -253,25 +286,23 @@ class MLP:
             raise ValueError(f"expected targets of shape ({m}, {self.n_outputs}), got {Y.shape}")
         if Y.dtype != self.dtype:
             Y = Y.astype(self.dtype)
-        ws = self._workspace(m)
-        A, D = ws.A, ws.D
-        out = self._forward_into(X, A)
-        loss = loss_value(self.loss, out, Y)
-        L = self.n_layers
-        output_delta(self.loss, self.activations[-1], out, Y, out=D[-1], scale=scale)
-        norms = np.empty(L)
-        for i in range(L - 1, -1, -1):
-            a_prev = A[i - 1] if i > 0 else X
-            dW = self._dW[i]
-            if m == 1:  # an outer product; as a matrix product it is several times slower
-                np.multiply(a_prev.T, D[i], out=dW)
-            else:
-                np.matmul(a_prev.T, D[i], out=dW)
-            np.add.reduce(D[i], axis=0, out=self._db[i])  # db = dZ.sum(0), minus np.sum's wrapper
-            flat = dW.ravel()
-            norms[i] = math.sqrt(np.dot(flat, flat)) / abs(scale)
-            if i > 0:
-                # dA_prev = dZ @ W.T, then through layer i-1's activation, in place
-                np.matmul(D[i], self.weights[i].T, out=D[i - 1])
-                _act.DERIVATIVES[self.activations[i - 1]](ws.S[i - 1], A[i - 1], D[i - 1])
-        return Gradients(loss, self._dW, self._db, norms, out)
+        buf = self._batch_buffers(m)
+        outputs, deltas = buf.outputs, buf.deltas
+        output = self._forward_into(X, outputs)
+        loss = loss_value(self.loss, output, Y)
+        output_delta(self.loss, self.activations[-1], output, Y, out=deltas[-1])
+        norms = np.empty(self.n_layers)
+        for i in range(self.n_layers - 1, -1, -1):
+            A_prev = outputs[i - 1] if i > 0 else X
+            dA_prev = deltas[i - 1] if i > 0 else None  # none for the input
+            dense_backward(A_prev, deltas[i], self.weights[i], self._dW[i], self._db[i], dA_prev)
+            norms[i] = _norm(self._dW[i])
+            if i > 0:  # dZ_prev = dA_prev * f'(Z_prev), in place
+                _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, dA_prev)
+        return Gradients(loss, self._dW, self._db, norms, output)
+
+
+def _norm(a: np.ndarray) -> float:
+    """L2 norm of all of ``a`` (one BLAS dot over its memory, in whatever order)."""
+    flat = a.reshape(-1, order="A")
+    return math.sqrt(np.dot(flat, flat))

@@ -31,8 +31,6 @@ DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "rmsprop": 0.003, "adam": 0.01}
 
 class Optimizer:
     name = "base"
-    #: True if ``step`` accepts gradients already multiplied by ``lr`` (``prescaled=True``)
-    prescales = False
 
     def __init__(self, lr: float, l2: float = 0.0):
         self.lr = float(lr)
@@ -48,14 +46,8 @@ class Optimizer:
         params: Sequence[np.ndarray],
         grads: Sequence[np.ndarray],
         decay: Sequence[bool] | None = None,
-        prescaled: bool = False,
     ) -> None:
-        """Update ``params`` in place. ``grads`` may be overwritten (they are scratch).
-
-        ``prescaled``: the gradients are already multiplied by ``lr`` (only where
-        ``self.prescales``)."""
-        if prescaled and not self.prescales:
-            raise ValueError(f"{self.name} cannot take gradients pre-multiplied by lr")
+        """Update ``params`` in place. ``grads`` may be overwritten (they are scratch)."""
         if self._state is None:
             self._state = self._init_state(params)
         self.t += 1
@@ -63,11 +55,8 @@ class Optimizer:
             decay = [p.ndim > 1 for p in params]
         for p, g, d, state in zip(params, grads, decay, self._state):
             if d and self.l2:
-                g += (self.l2 * self.lr if prescaled else self.l2) * p
-            if prescaled:
-                p -= g
-            else:
-                self._update(p, g, state)
+                g += self.l2 * p
+            self._update(p, g, state)
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: tuple[np.ndarray, ...]) -> None:
         raise NotImplementedError
@@ -75,7 +64,6 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
-    prescales = True
 
     def _update(self, p, g, state):
         g *= self.lr

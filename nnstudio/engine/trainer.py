@@ -16,7 +16,7 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -90,7 +90,6 @@ class _Running:
     correct: int = 0
     sse: float = 0.0
     seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 def r2_score(pred: np.ndarray, target: np.ndarray) -> float:
@@ -99,6 +98,15 @@ def r2_score(pred: np.ndarray, target: np.ndarray) -> float:
     ss_res = float(np.sum((np.asarray(pred, np.float64) - target) ** 2))
     ss_tot = float(np.sum((target - target.mean(axis=0)) ** 2))
     return 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+
+
+def class_probabilities(output: np.ndarray) -> np.ndarray:
+    """``(n, n_classes)`` class probabilities from a classifier's output ``(n, k)``: the
+    softmax rows as they are, or ``[1 - p, p]`` for one sigmoid unit (``p`` is the
+    probability of the second class)."""
+    if output.shape[1] == 1:
+        return np.column_stack([1 - output[:, 0], output[:, 0]])
+    return output
 
 
 def predicted_classes(output: np.ndarray) -> np.ndarray:
@@ -282,7 +290,7 @@ class Trainer:
         opt = self.optimizer
         # Overflow is not an error here: it shows up as a non-finite loss or norm below.
         with np.errstate(over="ignore", invalid="ignore"):
-            g = self.net.gradients(Xb, Yb, scale=opt.lr if opt.prescales else 1.0)
+            g = self.net.gradients(Xb, Yb)
         if not (math.isfinite(g.loss) and all(map(math.isfinite, g.norms.tolist()))):
             what = "loss" if not np.isfinite(g.loss) else "gradient"
             raise TrainingDiverged(
@@ -290,7 +298,7 @@ class Trainer:
                 f"at epoch {self.epoch + 1}, step {self.step_count + 1}; the weights of the "
                 f"last finite step are kept. Try a smaller learning rate (now {self.lr:g})."
             )
-        opt.step(self._params, self._grads, self._decay, prescaled=opt.prescales)
+        opt.step(self._params, self._grads, self._decay)
         self.step_count += 1
         return g
 

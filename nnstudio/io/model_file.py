@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from nnstudio.errors import NnstudioError
+
 from .. import __version__
 from ..engine.activations import ACTIVATIONS
 from ..engine.losses import LOSSES, check_pair
 from ..engine.network import MLP
-from ..engine.trainer import predicted_classes
+from ..engine.trainer import class_probabilities, predicted_classes
 from .atomic import atomic_writer
-from nnstudio.errors import NnstudioError
 
 FORMAT = "nnstudio.mlp"
 VERSION = 1
@@ -68,10 +69,7 @@ class TrainedModel:
 
     def predict_proba(self, X) -> np.ndarray:
         """``(n, n_classes)`` probabilities; one sigmoid unit gives ``[1 - p, p]``."""
-        out = self.output(X)
-        if out.shape[1] == 1:
-            return np.column_stack([1 - out[:, 0], out[:, 0]])
-        return out
+        return class_probabilities(self.output(X))
 
     def predict(self, X) -> np.ndarray:
         """Class labels (object array of the original labels) or regression values

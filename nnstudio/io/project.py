@@ -16,8 +16,9 @@ import json
 import os
 from pathlib import Path
 
-from .atomic import atomic_writer
 from nnstudio.errors import NnstudioError
+
+from .atomic import atomic_writer
 
 FORMAT = "nnstudio.project"
 VERSION = 1
