@@ -1,4 +1,4 @@
-"""The ``nnstudio`` command: gui (the default), train, predict, bench, samples.
+"""The ``nnstudio`` command: gui (the default), train, predict, export, bench, samples.
 
 This is a thin front end. Training goes through ``pipeline.build_session`` (the same path
 the desktop app takes), model files through ``io.model_file``, and data through
@@ -196,6 +196,19 @@ def build_parser(with_bench: bool = False) -> argparse.ArgumentParser:
     p.add_argument("data", metavar="DATA", help="a CSV file, an NPZ file or a sample name")
     p.add_argument("--out", "-o", metavar="predictions.csv", help="default: stdout")
 
+    # export ---------------------------------------------------------------
+    from .export import FORMATS
+
+    p = sub.add_parser(
+        "export",
+        help="write a model as ONNX, PyTorch, a NumPy script or a torch training script",
+        description="Export MODEL.npz: "
+        + "; ".join(f"{name}: {text}" for name, (text, _) in FORMATS.items()),
+    )
+    p.add_argument("model", metavar="MODEL.npz")
+    p.add_argument("--format", "-f", required=True, choices=tuple(FORMATS))
+    p.add_argument("--out", "-o", required=True, metavar="PATH", help="file to write")
+
     # bench ----------------------------------------------------------------
     p = sub.add_parser(
         "bench",
@@ -247,6 +260,11 @@ def main(argv: list[str] | None = None) -> int:
             from .doctor import run
 
             return run(args)
+        if command == "export":
+            from .export import export_model
+
+            _stderr(f"wrote {export_model(args.model, args.format, args.out)} ({args.format})")
+            return 0
         if command == "bench":
             from . import bench
 

@@ -142,6 +142,8 @@ class TrainConfig:
         return {
             "optimizer": self.optimizer,
             "lr": self.learning_rate,
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
             "batch_size": self.batch_size,
             "epochs": self.epochs,
             "l2": self.l2,

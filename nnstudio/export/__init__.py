@@ -1,0 +1,105 @@
+"""Take a trained model anywhere: ONNX, PyTorch, a NumPy-only script, a torch training script.
+
+``export_model(model_path, fmt, out)`` reads an nnstudio model file (``.npz``) and writes
+one of :data:`FORMATS`, atomically:
+
+- ``onnx`` (:mod:`.onnx_graph`): one graph from raw float32 features to what
+  ``nnstudio predict`` prints (probabilities, or values in target units).
+- ``torch`` (:mod:`.scripts`): a ``.py`` file defining ``build_model(npz_path)``.
+- ``numpy`` (:mod:`.scripts`): ``predict.py MODEL.npz DATA.csv`` printing exactly the CSV
+  ``nnstudio predict`` prints, with NumPy and the standard library only.
+- ``torch-train`` (:mod:`.scripts`): a training script generated from the model's meta,
+  runnable alone or under ``torchrun`` with DistributedDataParallel.
+
+No Qt here: the command line and the app's File > Export as... both call this function.
+Everything an export needs comes from the ``.npz`` alone (:mod:`.settings` fills in
+training settings an older file lacks).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import NnstudioError
+
+__all__ = ["FORMATS", "ExportError", "export_model", "default_file_name"]
+
+#: format name -> (one-line description, default file name)
+FORMATS = {
+    "onnx": ("ONNX graph for ONNX Runtime and other runtimes", "model.onnx"),
+    "torch": ("PyTorch module file: build_model(npz_path)", "model_torch.py"),
+    "numpy": ("NumPy-only prediction script: predict.py MODEL.npz DATA.csv", "predict.py"),
+}
+
+
+class ExportError(NnstudioError, ValueError):
+    """An export that cannot be made (unknown format, missing optional package, an output
+    path that cannot be written); the message says what to do."""
+
+
+def default_file_name(fmt: str, model_path: str | os.PathLike | None = None) -> str:
+    """A file name for ``fmt`` next to the model: ``wine.onnx``, ``wine_torch.py``,
+    ``predict.py``, ``train.py``."""
+    stem = Path(model_path).stem if model_path else "model"
+    return {
+        "onnx": f"{stem}.onnx",
+        "torch": f"{stem}_torch.py",
+        "numpy": "predict.py",
+        "torch-train": "train.py",
+    }[_check_format(fmt)]
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def export_model(model_path: str | os.PathLike, fmt: str, out: str | os.PathLike) -> Path:
+    """Write model file ``model_path`` as format ``fmt`` to ``out``; returns ``out``.
+
+    Raises ``ModelFileError`` for a bad model file and ``ExportError`` for the rest (an
+    optional package missing, an output path that is a folder or cannot be written).
+    Nothing is written when it raises."""
+    from ..io.model_file import load_model
+
+    _check_format(fmt)
+    out = Path(out)
+    check_output_path(out)
+    model = load_model(model_path)
+    if fmt == "onnx":
+        from .onnx_graph import onnx_bytes
+
+        data = onnx_bytes(model)
+    else:
+        from .scripts import script_text
+
+        data = script_text(fmt, model, Path(model_path).name).encode("utf-8")
+    write_bytes(out, data)
+    return out
+
+
+def check_output_path(out: Path) -> None:
+    """Refuse an output that is a folder, a device or a FIFO, or whose folder is missing."""
+    if out.is_dir():
+        raise ExportError(f"{out}: is a folder; give a file name such as {out / 'model.onnx'}")
+    if out.exists() and not out.is_file():
+        raise ExportError(f"{out}: is not a regular file (a device or FIFO?); choose a file")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"{out}: the folder {str(folder)!r} does not exist; create it first")
+
+
+def write_bytes(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` atomically (nnstudio's writer: temporary file, rename)."""
+    from ..io.atomic import atomic_writer
+
+    try:
+        with atomic_writer(out, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise ExportError(
+            f"{out}: cannot write the export ({exc.strerror or exc}); choose a folder you can "
+            "write to"
+        ) from exc

@@ -1,0 +1,92 @@
+"""``nnstudio export``: errors, atomic output, and the training settings a model file
+records so that exports can be made from the ``.npz`` alone."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from export_cases import SAMPLES, train
+
+from nnstudio.cli import main
+from nnstudio.errors import NnstudioError
+from nnstudio.export import FORMATS, ExportError, export_model
+from nnstudio.export.settings import training_settings
+from nnstudio.io.model_file import ModelFileError, load_model
+
+
+def one_line_error(capsys, *argv) -> str:
+    capsys.readouterr()
+    rc = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert rc == 2 and out == "" and "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnstudio: error: ")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export_cli")
+    return train(
+        folder, "iris", SAMPLES / "iris.csv", "--optimizer", "momentum", "--lr", "0.02",
+        "--batch-size", "16", "--epochs", "3", "--l2", "0.001", "--seed", "7",
+        "--val-split", "0.25",
+    )  # fmt: skip
+
+
+def test_meta_records_the_training_settings(model):
+    with np.load(model, allow_pickle=False) as f:
+        meta = json.loads(str(f["meta"]))
+    expected = {
+        "optimizer": "momentum", "lr": 0.02, "batch_size": 16, "epochs": 3, "l2": 0.001,
+        "seed": 7, "val_split": 0.25, "target_name": "species", "task": "classification",
+    }  # fmt: skip
+    assert {k: meta[k] for k in expected} == expected
+
+
+def test_older_files_fall_back_to_nested_settings_and_defaults(model, tmp_path):
+    m = load_model(model)
+    for key in ("optimizer", "lr", "batch_size", "epochs", "l2", "seed", "val_split"):
+        m.extra.pop(key)
+    m.extra["training"] = {"optimizer": "rmsprop", "lr": None, "batch_size": 8}
+    s = training_settings(m)
+    # nested values where valid; the optimizer's default rate for lr None; defaults else
+    assert (s["optimizer"], s["lr"], s["batch_size"]) == ("rmsprop", 0.003, 8)
+    assert (s["epochs"], s["seed"], s["l2"], s["val_split"]) == (100, 0, 0.0, 0.2)
+    m.extra.pop("training")
+    m.extra["epochs"] = 2.5  # a wrong type is not used
+    assert training_settings(m)["epochs"] == 100
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_format_writes_one_file_atomically(fmt, model, tmp_path):
+    out = tmp_path / "sub" / "x"
+    out.parent.mkdir()
+    export_model(model, fmt, out)
+    assert [p.name for p in out.parent.iterdir()] == ["x"]
+    assert out.stat().st_size > 500
+
+
+def test_bad_model_file_is_one_line(capsys, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_text("a,b\n1,2\n")
+    line = one_line_error(capsys, "export", bad, "--format", "numpy", "--out", tmp_path / "p.py")
+    assert "bad.npz" in line
+    assert not (tmp_path / "p.py").exists()
+    with pytest.raises(ModelFileError):
+        export_model(bad, "torch", tmp_path / "t.py")
+
+
+def test_output_folder_and_missing_folder_are_refused(capsys, model, tmp_path):
+    line = one_line_error(capsys, "export", model, "--format", "torch", "--out", tmp_path)
+    assert "folder" in line
+    line = one_line_error(
+        capsys, "export", model, "--format", "torch", "--out", tmp_path / "no" / "m.py"
+    )
+    assert "does not exist" in line
+    with pytest.raises(ExportError):
+        export_model(model, "tensorflow", tmp_path / "m.pb")
+    assert issubclass(ExportError, NnstudioError)
+    assert list(tmp_path.iterdir()) == []
