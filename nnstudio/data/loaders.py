@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.data.csv_reader import read_csv
+from nnstudio.data.csv_reader import Progress, read_csv
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.errors import DataError
 from nnstudio.data.npz_reader import (
@@ -46,6 +46,7 @@ from nnstudio.data.targets import (
     detect_task,
     match_labels,
     target_from_array,
+    target_from_numbers,
     target_from_text,
 )
 
@@ -60,7 +61,11 @@ __all__ = [
 
 
 def load_dataset(
-    source: str | os.PathLike, *, target: str | None = None, task: str | None = None
+    source: str | os.PathLike,
+    *,
+    target: str | None = None,
+    task: str | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Load a CSV file, an NPZ file or a built-in sample.
 
@@ -68,7 +73,9 @@ def load_dataset(
     files that start like a zip archive go to :func:`load_npz`, everything else to
     :func:`load_csv`) or else a sample name from :data:`~nnstudio.data.samples.SAMPLES`.
     ``target`` names the target column (CSV); ``task`` is ``"classification"``,
-    ``"regression"`` or None to detect it. Raises DataError for any bad input.
+    ``"regression"`` or None to detect it. ``progress(fraction)``, if given, is called
+    as a CSV file is read (see :data:`~nnstudio.data.csv_reader.Progress`; it may raise to
+    cancel). Raises DataError for any bad input.
     """
     check_task(task)
     where = fspath(source)
@@ -76,7 +83,7 @@ def load_dataset(
     if kind == "npz":
         return load_npz(where, target=target, task=task)
     if kind == "csv":
-        return load_csv(where, target=target, task=task)
+        return load_csv(where, target=target, task=task, progress=progress)
     key = where.strip().lower()
     if key in SAMPLES:
         return _load_sample(key, target=target, task=task)
@@ -88,7 +95,11 @@ def load_dataset(
 
 
 def load_csv(
-    path: str | os.PathLike, *, target: str | None = None, task: str | None = None
+    path: str | os.PathLike,
+    *,
+    target: str | None = None,
+    task: str | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Read a CSV file with a header row into a :class:`Dataset` (see module docstring)."""
     check_task(task)
@@ -98,9 +109,20 @@ def load_csv(
         t = _find_column(where, header, target) if target is not None else len(header) - 1
         return [j for j in range(len(header)) if j != t], t
 
-    table = read_csv(where, select)
+    table = read_csv(where, select, progress)
     name = table.header[table.target_col]
-    y, task_ = target_from_text(where, name, table.target, table.line_of, task)
+    if table.target_values is not None:
+        y, task_ = target_from_numbers(
+            where,
+            name,
+            table.target_values,
+            table.spellings,
+            table.target_cell,
+            table.line_of,
+            task,
+        )
+    else:
+        y, task_ = target_from_text(where, name, table.target_text, table.line_of, task)
     features = [table.header[j] for j in table.feature_cols]
     return _build(where, table.X, y, features, name, task_)
 
@@ -256,13 +278,21 @@ def _csv_features_for(
         return [header.index(n) for n in names], t
 
     table = read_csv(where, select)
-    cells = table.target
-    if cells is None or "" in cells:  # a blank target column: nothing to score against
+    if table.target_col is None:
+        return table.X, None
+    cells, values = table.target_text, table.target_values
+    if cells is not None and np.any(cells == ""):  # a blank cell: nothing to score against
         return table.X, None
     if classes is not None:
-        return table.X, match_labels(cells, classes)
+        return table.X, match_labels(cells if cells is not None else values, classes)
     try:
-        y, _ = target_from_text(where, str(target_name), cells, table.line_of, None)
-    except DataError:  # NaN/Inf, or fractional labels: nothing to score against
+        if cells is not None:
+            y, _ = target_from_text(where, str(target_name), cells, table.line_of, None)
+        else:
+            name = str(target_name)
+            y, _ = target_from_numbers(
+                where, name, values, table.spellings, table.target_cell, table.line_of, None
+            )
+    except DataError:  # NaN/Inf: nothing to score against
         return table.X, None
     return table.X, y

@@ -30,6 +30,7 @@ __all__ = [
     "detect_task",
     "match_labels",
     "target_from_array",
+    "target_from_numbers",
     "target_from_text",
 ]
 
@@ -82,16 +83,18 @@ def target_from_text(
     line_of: Callable[[int], int],
     task: str | None,
 ) -> tuple[np.ndarray, str]:
-    """Parse a CSV target column: numbers when every cell is one, else text labels.
+    """Parse a CSV target column given as text: numbers when every cell is one, else
+    text labels.
 
     ``cells`` are the column's stripped cells, ``line_of(i)`` the file line of row i.
     Returns ``(y, task)``: y is int64 or object-of-str labels for classification,
     float64 for regression. Empty, NaN or Inf cells and text under ``task="regression"``
     are DataErrors naming the line.
     """
-    for i, cell in enumerate(cells):
-        if cell == "":
-            raise empty_cell_error(where, line_of(i), name)
+    cells = np.asarray(cells, dtype=object)
+    empty = np.flatnonzero(cells == "")
+    if empty.size:
+        raise empty_cell_error(where, line_of(int(empty[0])), name)
     try:
         values = np.array(cells, dtype=np.float64)
     except ValueError:
@@ -105,25 +108,48 @@ def target_from_text(
                 line=line_of(i),
                 column=name,
             ) from None
-        return np.array(cells, dtype=object), "classification"
+        return cells, "classification"
+    spellings = {c: v for c, v in zip(cells.tolist(), values.tolist()) if v.is_integer()}
+    return target_from_numbers(where, name, values, spellings, cells.__getitem__, line_of, task)
+
+
+def target_from_numbers(
+    where: str,
+    name: str,
+    values: np.ndarray,
+    spellings: dict[str, float] | None,
+    cell: Callable[[int], str],
+    line_of: Callable[[int], int],
+    task: str | None,
+) -> tuple[np.ndarray, str]:
+    """Parse a CSV target column whose cells are all numbers, ``values`` (n,) float64.
+
+    ``spellings`` maps each text of a whole-number value in the column to that value
+    (``{"007": 7.0, "10": 10.0}``) or is None when unknown; ``cell(i)`` is row i's text,
+    for messages. Labels keep the text the file has when each class is written one way
+    and some not as a plain integer. Returns ``(y, task)`` as :func:`target_from_text`.
+    """
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(
-            f"{where}: line {line_of(i)}, column {name!r}: {show(cells[i])} is not a finite "
+            f"{where}: line {line_of(i)}, column {name!r}: {show(cell(i))} is not a finite "
             "number; the target cannot be NaN or Inf: fill in a value or delete the row",
             path=where,
             line=line_of(i),
             column=name,
         )
     y, task_ = _numeric_target(where, name, values, task, lambda i: f"line {line_of(i)}")
-    if task_ == "classification":
-        spellings: dict[int, set[str]] = {}
-        for cell, v in zip(cells, y.tolist()):
-            spellings.setdefault(v, set()).add(cell)
-        one_way = all(len(texts) == 1 for texts in spellings.values())
-        if one_way and any(texts != {str(v)} for v, texts in spellings.items()):
-            return np.array(list(cells), dtype=object), task_
+    if task_ == "classification" and spellings:
+        texts: dict[int, set[str]] = {}
+        for text, v in spellings.items():
+            texts.setdefault(int(v), set()).add(text)
+        one_way = all(len(t) == 1 for t in texts.values())
+        if one_way and any(t != {str(v)} for v, t in texts.items()):
+            classes, index = np.unique(y, return_inverse=True)
+            labels = np.empty(len(classes), dtype=object)
+            labels[:] = [next(iter(texts[c])) for c in classes.tolist()]
+            return labels[index.reshape(-1)], task_
     return y, task_
 
 
