@@ -566,3 +566,26 @@ def check_gui_environment(
     if problem is not None:
         raise problem
     return platform
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m nnstudio.platform_check [PLATFORM ...]``: print the Debian packages
+    that would provide the missing libraries for Qt with those platform plugins (default
+    xcb), space-separated on one line (empty when none is missing); CI installs them.
+    Exit status 1 when a missing library has no known package."""
+    platforms = list(sys.argv[1:] if argv is None else argv) or ["xcb"]
+    missing = missing_libraries(platforms)
+    packages = []
+    for m in missing:
+        if m.packages and m.packages[0] not in packages:
+            packages.append(m.packages[0])
+    print(" ".join(packages))
+    unknown = [m.soname for m in missing if not m.packages]
+    if unknown:
+        print(f"no known package provides {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
