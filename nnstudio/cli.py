@@ -25,6 +25,7 @@ Conventions a user can rely on (also in the README):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -279,13 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         # stdout closed early (e.g. `nnstudio predict ... | head`): not an error.
         _silence_stdout()
         return 0
-    except (NnstudioError, ValueError) as exc:
-        # DataError, ModelFileError, ProjectFileError and ConfigError are ValueErrors,
-        # and so are the engine's refusals of bad settings.
+    except NnstudioError as exc:
+        # The one base of user-facing errors (DataError, ModelFileError, ConfigError,
+        # WriteError, ...). Anything else is a bug and shows as one, with its traceback.
         return _fail(str(exc))
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return _fail(f"{where}{exc.strerror or exc}")
 
 
 def _stderr(line: str) -> None:
@@ -296,6 +294,22 @@ def _fail(message: str) -> int:
     message = " ".join(str(message).split("\n")).strip() or "failed"
     _stderr(f"{PROG}: error: {message}")
     return EXIT_USAGE
+
+
+@contextlib.contextmanager
+def _writing_stdout():
+    """Writes to stdout that fail (a full disk behind ``> file``) become one UserError
+    line; a closed pipe stays a BrokenPipeError (not an error, see ``main``)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_stdout()  # or Python reports the same failure again when it exits
+        raise UserError(
+            f"standard output: cannot write the output ({exc.strerror or exc}); free some "
+            "space or write to a file with --out"
+        ) from exc
 
 
 def _silence_stdout() -> None:
@@ -381,15 +395,11 @@ def config_from_args(args):
 
 
 def _check_output_path(out: str) -> None:
-    """Refuse an output path that cannot be written before spending time on training."""
-    path = Path(out)
-    if path.is_dir():
-        raise UserError(f"{out}: is a folder; give a file name such as model.npz")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserError(f"{out}: the folder {str(folder)!r} does not exist; create it first")
-    if not os.access(folder, os.W_OK):
-        raise UserError(f"{out}: cannot write in folder {str(folder)!r}; choose another")
+    """Refuse an output path that cannot be written (a folder, a device or FIFO, a
+    missing or read-only folder) before spending time on training."""
+    from .io.atomic import check_writable
+
+    check_writable(out, what="output file")
 
 
 def _finite(x):
@@ -423,7 +433,8 @@ def _train(args) -> int:
         cv = run_cv(ds, cfg, args.cv, show=show)
         if args.out is None:
             if args.json:
-                print(json.dumps({"task": ds.task, "cv": cv.to_dict()}), flush=True)
+                with _writing_stdout():
+                    print(json.dumps({"task": ds.task, "cv": cv.to_dict()}), flush=True)
             return 0
     session = build_session(ds, cfg)
     trainer = session.trainer
@@ -494,7 +505,8 @@ def _train(args) -> int:
             f"{how} in {seconds:.2f} s: train {_metric_text(name, metric)}{val}; saved {args.out}"
         )
     if args.json:
-        print(json.dumps(result), flush=True)
+        with _writing_stdout():
+            print(json.dumps(result), flush=True)
     return 0
 
 
@@ -537,10 +549,9 @@ def run_trainer(trainer, show: bool) -> None:
     except TrainingDiverged as exc:
         # The engine keeps the last finite weights, but a half-trained model saved under
         # the requested name would look like a result: the CLI writes nothing.
-        what = str(exc).split("; the weights")[0]
         raise UserError(
-            f"{what}; no model file was written. Try a smaller learning rate (now "
-            f"{trainer.lr:g}) or another optimizer."
+            f"{exc.summary}; no model file was written. Try a smaller learning rate (now "
+            f"{exc.lr:g}) or another optimizer."
         ) from exc
     finally:
         if bar is not None:
@@ -604,11 +615,10 @@ def _predict(args) -> int:
     out = model.output(X)
     header, columns = prediction_columns(model, out)
     rows = [[_cell(col[i]) for col in columns] for i in range(len(X))]
-    if y is not None:
-        note = _score(model, out, y, r2_score)
-        if note:
-            _stderr(note)
+    note = _score(model, out, y, r2_score) if y is not None else None
     _write_csv(args.out, header, rows)
+    if note:  # after the write: a failed write is the one line on stderr
+        _stderr(note)
     return 0
 
 
@@ -682,12 +692,13 @@ def _write_csv(out: str | None, header: list[str], rows: list[list[str]]) -> Non
     from .io.atomic import atomic_writer
 
     if out is None:
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(rows)
-        sys.stdout.flush()
+        with _writing_stdout():
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(rows)
+            sys.stdout.flush()
         return
-    with atomic_writer(out, "w", encoding="utf-8", newline="") as fh:
+    with atomic_writer(out, "w", what="predictions", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
@@ -707,15 +718,14 @@ def _samples() -> int:
 
     items = list_samples()
     width = max(len(n) for n, _ in items)
-    print("Built-in samples (use the name as DATA):")
-    for name, text in items:
-        print(f"  {name:<{width}}  {text}")
+    lines = ["Built-in samples (use the name as DATA):"]
+    lines += [f"  {name:<{width}}  {text}" for name, text in items]
     folder = samples_folder()
     csvs = sorted(folder.glob("*.csv")) if folder else []
     if csvs:
-        print(f"\nCSV files in {folder}:")
-        for f in csvs:
-            print(f"  {f.name}")
+        lines += ["", f"CSV files in {folder}:", *(f"  {f.name}" for f in csvs)]
+    with _writing_stdout():
+        print("\n".join(lines), flush=True)
     return 0
 
 

@@ -84,56 +84,66 @@ class TrainConfig:
         return DEFAULT_LR[self.optimizer] if self.lr is None else float(self.lr)
 
     def validate(self) -> TrainConfig:
-        """Raise ``ConfigError`` naming the first setting that is out of range."""
-        if len(self.hidden_layers) > MAX_HIDDEN_LAYERS:
-            raise ConfigError(f"at most {MAX_HIDDEN_LAYERS} hidden layers are allowed")
-        for i, n in enumerate(self.hidden_layers):
-            if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_UNITS:
-                raise ConfigError(
-                    f"hidden layer {i + 1} has {n!r} units; use a whole number from 1 to "
-                    f"{MAX_UNITS}"
-                )
-        acts = self.activations_for_hidden()
-        if len(acts) != len(self.hidden_layers):
+        """Raise ``ConfigError`` naming the first setting of the wrong type or out of range.
+
+        Values are checked, never coerced: a float where a whole number belongs
+        (``hidden_layers: [1.9]``), ``true`` for a number, text for a number, a list for
+        a name are refused, each with the setting's name (the key of ``to_dict`` and of
+        a project file) and what is allowed. This is the one home of the settings'
+        ranges; the app's controls and the command line follow it."""
+        layers = self.hidden_layers
+        if not isinstance(layers, (list, tuple)):
             raise ConfigError(
-                f"{len(acts)} activations for {len(self.hidden_layers)} hidden layers; "
+                f"hidden_layers must be a list of whole numbers (units per hidden layer), "
+                f"got {_show(layers)}"
+            )
+        if len(layers) > MAX_HIDDEN_LAYERS:
+            raise ConfigError(f"at most {MAX_HIDDEN_LAYERS} hidden layers are allowed")
+        for i, n in enumerate(layers):
+            if not _is_int(n) or not 1 <= n <= MAX_UNITS:
+                raise ConfigError(
+                    f"hidden layer {i + 1} has {_show(n)} units; use a whole number from 1 "
+                    f"to {MAX_UNITS}"
+                )
+        if self.hidden_activations is not None and not (
+            isinstance(self.hidden_activations, (list, tuple))
+            and all(isinstance(a, str) for a in self.hidden_activations)
+        ):
+            raise ConfigError(
+                f"hidden_activations must be a list of activation names or null, got "
+                f"{_show(self.hidden_activations)}"
+            )
+        _name(self.activation, HIDDEN_ACTIVATIONS, "hidden activation")
+        acts = self.activations_for_hidden()
+        if len(acts) != len(layers):
+            raise ConfigError(
+                f"{len(acts)} activations for {len(layers)} hidden layers; "
                 "give one per hidden layer"
             )
         for a in acts:
-            if a not in HIDDEN_ACTIVATIONS:
-                choices = ", ".join(HIDDEN_ACTIVATIONS)
-                raise ConfigError(f"unknown hidden activation {a!r}; choose one of {choices}")
-        if self.output_activation is not None and self.output_activation not in ACTIVATIONS:
-            raise ConfigError(
-                f"unknown output activation {self.output_activation!r}; choose one of "
-                f"{', '.join(ACTIVATIONS)}"
-            )
-        if self.loss is not None and self.loss not in LOSSES:
-            raise ConfigError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        _positive("learning rate", self.learning_rate)
-        _whole("epochs", self.epochs, 1, 1_000_000)
-        _whole("batch size", self.batch_size, 1, 1_000_000)
-        if not (math.isfinite(self.l2) and self.l2 >= 0):
-            raise ConfigError(f"L2 must be a number >= 0, got {self.l2}")
-        if not (math.isfinite(self.val_split) and 0 <= self.val_split < 1):
-            raise ConfigError(f"validation split must be in [0, 1), got {self.val_split}")
-        if not (0 <= self.momentum < 1):
-            raise ConfigError(f"momentum must be in [0, 1), got {self.momentum}")
-        _whole("seed", self.seed, 0, 2**32 - 1)
-        if self.dtype not in ("float32", "float64"):
-            raise ConfigError(f"dtype must be float32 or float64, got {self.dtype!r}")
-        if self.schedule not in SCHEDULES:
-            raise ConfigError(
-                f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
-            )
-        _whole("patience", self.patience, 0, 1_000_000)
+            _name(a, HIDDEN_ACTIVATIONS, "hidden activation")
+        if self.output_activation is not None:
+            _name(self.output_activation, ACTIVATIONS, "output activation")
+        if self.loss is not None:
+            _name(self.loss, LOSSES, "loss")
+        _name(self.optimizer, OPTIMIZERS, "optimizer")
+        if self.lr is not None:
+            _real(self.lr, "learning rate must be a positive number", lo=0.0, lo_open=True)
+        _real(self.momentum, "momentum must be in [0, 1)", lo=0.0, hi=1.0)
+        if not isinstance(self.nesterov, (bool, np.bool_)):
+            raise ConfigError(f"nesterov must be true or false, got {_show(self.nesterov)}")
+        _whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        _whole("batch size", self.batch_size, 1, MAX_BATCH_SIZE)
+        _real(self.l2, "L2 must be a number >= 0", lo=0.0)
+        _real(self.val_split, "validation split must be in [0, 1)", lo=0.0, hi=1.0)
+        _whole("seed", self.seed, 0, MAX_SEED)
+        if not isinstance(self.dtype, str) or self.dtype not in ("float32", "float64"):
+            raise ConfigError(f"dtype must be float32 or float64, got {_show(self.dtype)}")
+        _name(self.schedule, SCHEDULES, "schedule")
+        _whole("patience", self.patience, 0, MAX_EPOCHS)
         for name in ("restore_best", "refit"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"{name} must be true or false, got {_show(getattr(self, name))}")
         return self
 
     def settings_meta(self) -> dict:
@@ -160,26 +170,57 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
-        """Build from a dict (e.g. a project file), ignoring unknown keys; validated."""
+        """Build from a dict (e.g. a project file), ignoring unknown keys (settings of a
+        newer nnstudio); validated as it is, without coercion (see :meth:`validate`)."""
         if not isinstance(d, dict):
-            raise ConfigError("training settings must be a JSON object")
+            raise ConfigError(f"training settings must be a JSON object, got {_show(d)}")
         names = {f.name for f in fields(cls)}
+        cfg = cls(**{k: v for k, v in d.items() if k in names})
         try:
-            cfg = cls(**{k: v for k, v in d.items() if k in names})
-            cfg.hidden_layers = [int(n) for n in cfg.hidden_layers]
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"invalid training settings: {exc}") from exc
-        return cfg.validate()
+            return cfg.validate()
+        except ConfigError as exc:
+            raise ConfigError(f"invalid training settings: {exc}") from None
 
 
-def _positive(what: str, value) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise ConfigError(f"{what} must be a positive number, got {value!r}")
+#: the most epochs, the largest batch and seed the app and CLI accept
+MAX_EPOCHS = 1_000_000
+MAX_BATCH_SIZE = 1_000_000
+MAX_SEED = 2**32 - 1
+
+
+def _show(value, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _name(value, choices, kind: str) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise ConfigError(f"unknown {kind} {_show(value)}; choose one of {', '.join(choices)}")
+
+
+def _real(value, rule: str, lo: float, hi: float | None = None, lo_open: bool = False) -> None:
+    """A finite real number (not a bool, not text) with lo <= value < hi (lo < value
+    when ``lo_open``); else ConfigError ``"<rule>, got <value>"``."""
+    ok = _is_real(value) and math.isfinite(value)
+    if ok:
+        ok = (value > lo if lo_open else value >= lo) and (hi is None or value < hi)
+    if not ok:
+        raise ConfigError(f"{rule}, got {_show(value)}")
 
 
 def _whole(what: str, value, lo: int, hi: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ConfigError(f"{what} must be a whole number from {lo} to {hi}, got {value!r}")
+    if not _is_int(value) or not lo <= value <= hi:
+        raise ConfigError(f"{what} must be a whole number from {lo} to {hi}, got {_show(value)}")
 
 
 def output_layer(ds: Dataset, cfg: TrainConfig) -> tuple[int, str, str]:

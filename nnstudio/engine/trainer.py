@@ -57,7 +57,41 @@ def blas_threads_for(layer_sizes, batch_size: int):
 
 class TrainingDiverged(RuntimeError):
     """The loss or a gradient became NaN or infinite. The weights are those of the last
-    finite step."""
+    finite step.
+
+    Callers branch on the fields, never on the message text:
+
+    - ``what``: ``"loss"`` or ``"gradient"`` (the first of the two that was not finite)
+    - ``value``: the loss (nan or +-inf) when ``what == "loss"``, else the first
+      non-finite gradient norm
+    - ``epoch``: 1-based number of the epoch the failed step belonged to
+    - ``step``: 1-based number of the failed update (``Trainer.step_count + 1``)
+    - ``lr``: the learning rate of the failed update
+
+    ``summary`` is the one-line statement of what happened (without advice), e.g.
+    ``"training diverged: the loss became nan at epoch 3, step 45"``.
+    """
+
+    def __init__(self, what: str, value: float, epoch: int, step: int, lr: float) -> None:
+        self.what = what
+        self.value = float(value)
+        self.epoch = int(epoch)
+        self.step = int(step)
+        self.lr = float(lr)
+        super().__init__(
+            f"{self.summary}; the weights of the last finite step are kept. Try a smaller "
+            f"learning rate (now {self.lr:g})."
+        )
+
+    def __reduce__(self):  # picklable with its fields (e.g. across processes)
+        return (type(self), (self.what, self.value, self.epoch, self.step, self.lr))
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"training diverged: the {self.what} became {self.value} at epoch {self.epoch}, "
+            f"step {self.step}"
+        )
 
 
 @dataclass
@@ -292,12 +326,12 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             g = self.net.gradients(Xb, Yb)
         if not (math.isfinite(g.loss) and all(map(math.isfinite, g.norms.tolist()))):
-            what = "loss" if not np.isfinite(g.loss) else "gradient"
-            raise TrainingDiverged(
-                f"training diverged: the {what} became {g.loss if what == 'loss' else 'infinite'} "
-                f"at epoch {self.epoch + 1}, step {self.step_count + 1}; the weights of the "
-                f"last finite step are kept. Try a smaller learning rate (now {self.lr:g})."
-            )
+            if not math.isfinite(g.loss):
+                what, value = "loss", g.loss
+            else:
+                what = "gradient"
+                value = next(v for v in g.norms.tolist() if not math.isfinite(v))
+            raise TrainingDiverged(what, value, self.epoch + 1, self.step_count + 1, self.lr)
         opt.step(self._params, self._grads, self._decay)
         self.step_count += 1
         return g

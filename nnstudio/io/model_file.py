@@ -115,14 +115,8 @@ def save_model(model: TrainedModel, path: str | os.PathLike) -> None:
         arrays["target.mean"] = np.asarray(model.target_mean, np.float64)
         arrays["target.scale"] = np.asarray(model.target_scale, np.float64)
     arrays["meta"] = np.array(json.dumps(model.meta()))
-    try:
-        with atomic_writer(path, "wb") as fh:
-            np.savez(fh, **arrays)
-    except OSError as exc:
-        raise ModelFileError(
-            f"{path}: cannot write the model file ({exc.strerror or exc}); "
-            "choose a folder you can write to"
-        ) from exc
+    with atomic_writer(path, "wb", what="model file", error=ModelFileError) as fh:
+        np.savez(fh, **arrays)
 
 
 def load_model(path: str | os.PathLike) -> TrainedModel:

@@ -38,14 +38,9 @@ def save_project(path: str | os.PathLike, dataset: dict, config: dict, **extra) 
         except ValueError:  # another drive on Windows
             ds["source"] = os.path.abspath(src)
     doc = {"format": FORMAT, "version": VERSION, "dataset": ds, "config": config, **extra}
-    try:
-        with atomic_writer(path, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2)
-            fh.write("\n")
-    except OSError as exc:
-        raise ProjectFileError(
-            f"{path}: cannot write the project ({exc.strerror or exc}); choose another folder"
-        ) from exc
+    with atomic_writer(path, "w", what="project", error=ProjectFileError, encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=2)
+        fh.write("\n")
 
 
 def load_project(path: str | os.PathLike) -> dict:
