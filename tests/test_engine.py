@@ -306,3 +306,58 @@ def test_without_shuffle_batches_are_the_rows_in_order():
     g = ref.gradients(X[:10], Y[:10])  # the first ten rows, by hand with plain SGD
     for W, W0, dW in zip(net.weights, ref.weights, g.weights):
         np.testing.assert_allclose(W, W0 - 0.1 * dW, rtol=1e-12)
+
+
+def test_shuffled_batches_are_the_rows_of_a_seeded_permutation():
+    # The trainer gathers each batch by row number; the batches must be those of
+    # default_rng(seed).permutation(n), cut in order, epoch after epoch.
+    X, Y = _xor(25)
+    net = MLP([2, 4, 2], ["tanh", "softmax"], dtype=np.float64, seed=1)
+    tr = Trainer(net, X, Y, optimizer="sgd", lr=0.1, batch_size=10, epochs=2, seed=7)
+    seen = []
+    real = net.checked_gradients
+
+    def spy(Xb, Yb):
+        seen.append((Xb.copy(), Yb.copy()))
+        return real(Xb, Yb)
+
+    net.checked_gradients = spy
+    list(tr)
+    rng = np.random.default_rng(7)
+    expected = []
+    for _ in range(2):
+        perm = rng.permutation(25)
+        expected += [perm[lo : lo + 10] for lo in range(0, 25, 10)]
+    assert [len(x) for x, _ in seen] == [10, 10, 5, 10, 10, 5]
+    for (Xb, Yb), rows in zip(seen, expected):
+        np.testing.assert_array_equal(Xb, X[rows])
+        np.testing.assert_array_equal(Yb, Y[rows])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_trainer_updates_like_the_optimizer_on_each_array(optimizer):
+    # The trainer hands the optimizer two flat blocks (all weights, all biases); the
+    # result must equal the optimizer stepping every array on its own, with L2 on the
+    # weights only.
+    X, Y = _xor(30)
+    net = MLP([2, 5, 3, 2], ["tanh", "relu", "softmax"], dtype=np.float64, seed=3)
+    ref = net.copy()
+    tr = Trainer(
+        net,
+        X,
+        Y,
+        optimizer=make_optimizer(optimizer, 0.05, l2=0.01),
+        batch_size=10,
+        shuffle=False,
+    )
+    opt = make_optimizer(optimizer, 0.05, l2=0.01)
+    for lo in (0, 10, 20, 0):
+        tr.step()
+        ref.gradients(X[lo : lo + 10], Y[lo : lo + 10])
+        opt.step(ref.params(), ref.grad_arrays(), [p.ndim > 1 for p in ref.params()])
+    for a, b in zip(net.params(), ref.params()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    # the blocks are the parameters' own memory
+    wblock, bblock = net.param_blocks()
+    assert all(np.shares_memory(W, wblock) for W in net.weights)
+    assert all(np.shares_memory(b, bblock) for b in net.biases)

@@ -14,19 +14,19 @@ def numerical_gradient_at(
     net: MLP, X: np.ndarray, Y: np.ndarray, param: np.ndarray, flat_index, eps: float = 1e-6
 ) -> np.ndarray:
     """The batch loss's derivative with respect to the entries ``flat_index`` (ints into
-    ``param.reshape(-1)``) of ``param``, one of ``net.params()``, by
+    ``param.reshape(-1)``, C order) of ``param``, one of ``net.params()``, by
     ``(L(p + eps) - L(p - eps)) / 2eps``; float64, one value per index. ``param`` is
     restored exactly."""
-    flat = param.reshape(-1)
     idx = np.asarray(flat_index, np.intp).reshape(-1)
     out = np.empty(idx.size, np.float64)
     for n, j in enumerate(idx.tolist()):
-        keep = flat[j]
-        flat[j] = keep + eps
+        at = np.unravel_index(j, param.shape)  # C order, whatever the memory order
+        keep = param[at]
+        param[at] = keep + eps
         up = net.loss_on(X, Y)
-        flat[j] = keep - eps
+        param[at] = keep - eps
         down = net.loss_on(X, Y)
-        flat[j] = keep
+        param[at] = keep
         out[n] = (up - down) / (2 * eps)
     return out
 

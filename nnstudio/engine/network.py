@@ -28,7 +28,6 @@ mathematics is in ``loop.py`` and exists to check this one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,11 +60,21 @@ def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, f: str, A: n
 
 def dense_backward(A_prev, dZ, W, dW, db, dA_prev=None) -> None:
     """One layer backward, from ``dZ = dL/dZ (m, fan_out)``: fills ``dW (fan_in,
-    fan_out)``, ``db (fan_out,)`` and, unless it is ``None``, ``dA_prev (m, fan_in)``."""
-    np.matmul(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
+    fan_out)``, ``db (fan_out,)`` and, unless it is ``None``, ``dA_prev (m, fan_in)``.
+
+    (For one example, ``m = 1``, ``A_prev.T @ dZ`` is an outer product, which an
+    element-wise multiply computes several times faster than BLAS's matrix product.)"""
+    _matmul_or_outer(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
     np.add.reduce(dZ, axis=0, out=db)  # db = dZ.sum(0)
     if dA_prev is not None:
         np.matmul(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
+
+
+def _matmul_or_outer(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``a @ b`` into ``out``; as a broadcast multiply when the inner dimension is 1."""
+    if a.shape[1] == 1:
+        return np.multiply(a, b, out=out)
+    return np.matmul(a, b, out=out)
 
 
 @dataclass
@@ -84,9 +93,52 @@ def _interleave(weights: Sequence, biases: Sequence) -> list:
     return [a for pair in zip(weights, biases) for a in pair]
 
 
-def _empty(shape: tuple[int, int], order: str, dtype) -> np.ndarray:
-    """An uninitialised ``shape`` array stored in ``order`` ("C" or "F")."""
-    return np.empty(shape, dtype, order=order)
+#: each parameter starts at a multiple of this many elements of its block (64 bytes in
+#: float32), so BLAS and the element-wise loops see aligned arrays
+_ALIGN = 16
+
+
+def _aligned(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
+
+
+class _Blocks:
+    """Where the parameters live: every weight matrix in one flat block and every bias
+    vector in another, each array a view at an aligned offset (the gaps are zeros and
+    stay zeros: no product writes them, so no update moves them). Optimizers then update
+    all weights, and all biases, in one NumPy call each, whatever the depth."""
+
+    def __init__(self, sizes: Sequence[int], orders: Sequence[str], dtype: np.dtype):
+        shapes = list(zip(sizes[:-1], sizes[1:]))
+        self.weight_offsets, pos = [], 0
+        for fan_in, fan_out in shapes:
+            self.weight_offsets.append(pos)
+            pos = _aligned(pos + fan_in * fan_out)
+        self.weight_size = pos
+        self.bias_offsets, pos = [], 0
+        for _, fan_out in shapes:
+            self.bias_offsets.append(pos)
+            pos = _aligned(pos + fan_out)
+        self.bias_size = pos
+        self.shapes = shapes
+        self.orders = list(orders)
+        self.dtype = dtype
+
+    def new(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Two zeroed blocks and the weight and bias views into them."""
+        wblock = np.zeros(self.weight_size, self.dtype)
+        bblock = np.zeros(self.bias_size, self.dtype)
+        weights = []
+        for (fan_in, fan_out), off, order in zip(self.shapes, self.weight_offsets, self.orders):
+            flat = wblock[off : off + fan_in * fan_out]
+            if order == "C":
+                weights.append(flat.reshape(fan_in, fan_out))
+            else:  # stored as (fan_out, fan_in), seen as its transpose
+                weights.append(flat.reshape(fan_out, fan_in).T)
+        biases = [
+            bblock[off : off + fan_out] for (_, fan_out), off in zip(self.shapes, self.bias_offsets)
+        ]
+        return wblock, bblock, weights, biases
 
 
 class _BatchBuffers:
@@ -151,20 +203,24 @@ class MLP:
             initial.append(INITIALIZERS[name](rng, fan_in, fan_out))
         self._allocate(initial, [np.zeros(n) for n in sizes[1:]])
 
-    def _allocate(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
-        """Parameters and gradient buffers in each layer's memory order, filled from
-        ``weights`` and ``biases``; no batch buffers yet."""
-        self.weight_orders = ["C"] * (len(self.layer_sizes) - 1)
-        self.weights = []
-        self.biases = []
-        self._dW = []
-        self._db = []
-        for W, b, order in zip(weights, biases, self.weight_orders):
-            self.weights.append(_empty(np.shape(W), order, self.dtype))
-            self.weights[-1][...] = W
-            self.biases.append(np.array(b, self.dtype))
-            self._dW.append(_empty(np.shape(W), order, self.dtype))
-            self._db.append(np.empty_like(self.biases[-1]))
+    def _allocate(
+        self,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        orders: Sequence[str] | None = None,
+    ) -> None:
+        """Parameters and gradient buffers in their blocks, each weight matrix in its
+        memory order (default "C"), filled from ``weights`` and ``biases``; no batch
+        buffers yet."""
+        self.weight_orders = list(orders or ["C"] * (len(self.layer_sizes) - 1))
+        blocks = _Blocks(self.layer_sizes, self.weight_orders, self.dtype)
+        self._wblock, self._bblock, self.weights, self.biases = blocks.new()
+        self._dwblock, self._dbblock, self._dW, self._db = blocks.new()
+        # each dW as a flat view of its memory, in whatever order, for its norm
+        self._dW_flat = [dW.reshape(-1, order="A") for dW in self._dW]
+        for W, b, W0, b0 in zip(self.weights, self.biases, weights, biases):
+            W[...] = W0
+            b[...] = b0
         self._buffers: dict[int, _BatchBuffers] = {}
 
     # ------------------------------------------------------------------ structure
@@ -193,6 +249,17 @@ class MLP:
         order, each in the memory order of its parameter."""
         return _interleave(self._dW, self._db)
 
+    def param_blocks(self) -> list[np.ndarray]:
+        """``[all weights, all biases]``: two flat arrays that hold every parameter (the
+        arrays of ``params`` are views into them, with zero gaps), for an optimizer that
+        updates a whole network in two calls. Weight decay applies to the first only."""
+        return [self._wblock, self._bblock]
+
+    def grad_blocks(self) -> list[np.ndarray]:
+        """``[all dW, all db]``: the gradient buffers as two flat arrays laid out like
+        ``param_blocks`` (zero in the gaps)."""
+        return [self._dwblock, self._dbblock]
+
     def set_params(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
         """Copy weights ``(fan_in, fan_out)`` and biases ``(fan_out,)`` into the network."""
         if len(weights) != self.n_layers or len(biases) != self.n_layers:
@@ -215,7 +282,7 @@ class MLP:
         other.activations = list(self.activations)
         other.loss = self.loss
         other.dtype = as_dtype(dtype or self.dtype)
-        other._allocate(self.weights, self.biases)
+        other._allocate(self.weights, self.biases, self.weight_orders)
         return other
 
     def __repr__(self) -> str:
@@ -286,23 +353,25 @@ class MLP:
             raise ValueError(f"expected targets of shape ({m}, {self.n_outputs}), got {Y.shape}")
         if Y.dtype != self.dtype:
             Y = Y.astype(self.dtype)
-        buf = self._batch_buffers(m)
+        return self.checked_gradients(X, Y)
+
+    def checked_gradients(self, X: np.ndarray, Y: np.ndarray) -> Gradients:
+        """``gradients`` for arrays already known to be right: ``X (m, n_inputs)`` and
+        ``Y (m, n_outputs)``, C-contiguous, of the network's dtype (the trainer's batches
+        are). Skips the checks, which cost as much as a layer on a tiny network."""
+        m = X.shape[0]
+        buf = self._buffers.get(m) or self._batch_buffers(m)
         outputs, deltas = buf.outputs, buf.deltas
         output = self._forward_into(X, outputs)
         loss = loss_value(self.loss, output, Y)
         output_delta(self.loss, self.activations[-1], output, Y, out=deltas[-1])
-        norms = np.empty(self.n_layers)
+        squares = [0.0] * self.n_layers
         for i in range(self.n_layers - 1, -1, -1):
             A_prev = outputs[i - 1] if i > 0 else X
             dA_prev = deltas[i - 1] if i > 0 else None  # none for the input
             dense_backward(A_prev, deltas[i], self.weights[i], self._dW[i], self._db[i], dA_prev)
-            norms[i] = _norm(self._dW[i])
+            flat = self._dW_flat[i]
+            squares[i] = float(np.dot(flat, flat))  # ||dW||^2, one BLAS dot
             if i > 0:  # dZ_prev = dA_prev * f'(Z_prev), in place
                 _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, dA_prev)
-        return Gradients(loss, self._dW, self._db, norms, output)
-
-
-def _norm(a: np.ndarray) -> float:
-    """L2 norm of all of ``a`` (one BLAS dot over its memory, in whatever order)."""
-    flat = a.reshape(-1, order="A")
-    return math.sqrt(np.dot(flat, flat))
+        return Gradients(loss, self._dW, self._db, np.sqrt(squares), output)

@@ -216,17 +216,18 @@ class Trainer:
         self.metric_name = "accuracy" if task == "classification" else "r2"
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
-        self._params = net.params()
-        self._grads = net.grad_arrays()
-        self._decay = [p.ndim > 1 for p in self._params]
+        # the optimizer updates all weights, then all biases, one NumPy call each
+        self._params = net.param_blocks()
+        self._grads = net.grad_blocks()
+        self._decay = [True, False]  # L2 decays weights, not biases
         n = self.X.shape[0]
         self._labels = predicted_classes(self.Y) if task == "classification" else None
-        # this epoch's rows in training order: shuffled copies, or the data itself
-        self._Xs, self._Ys, self._labels_s = self.X, self.Y, self._labels
+        # Shuffling draws a permutation of the row numbers each epoch and gathers each
+        # batch's rows into these buffers: the data is never copied whole.
+        self._order: np.ndarray | None = None  # this epoch's row order; None: as stored
         if shuffle:
-            self._Xs = np.empty_like(self.X)
-            self._Ys = np.empty_like(self.Y)
-            self._labels_s = None if self._labels is None else np.empty(n, np.intp)
+            self._Xb = np.empty((self.batch_size, self.X.shape[1]), net.dtype)
+            self._Yb = np.empty((self.batch_size, self.Y.shape[1]), net.dtype)
         self._pos = n  # position in the current epoch; n means "start a new epoch"
         self.epoch = 0
         self.step_count = 0
@@ -308,23 +309,22 @@ class Trainer:
         self.optimizer.lr = self.base_lr * self._factor
         self.restored_best = False
         if self.shuffle:
-            perm = self.rng.permutation(self.n_samples)
-            np.take(self.X, perm, axis=0, out=self._Xs)
-            np.take(self.Y, perm, axis=0, out=self._Ys)
-            if self._labels is not None:
-                np.take(self._labels, perm, out=self._labels_s)
+            self._order = self.rng.permutation(self.n_samples)
         self._pos = 0
         self._run = _Running()
 
-    def train_step(self, Xb: np.ndarray, Yb: np.ndarray):
+    def train_step(self, Xb: np.ndarray, Yb: np.ndarray, *, checked: bool = False):
         """One update on the batch ``(Xb, Yb)``; returns the ``Gradients`` of the batch.
+        ``checked``: the arrays are already C-contiguous in the network's dtype (see
+        ``MLP.checked_gradients``).
 
         Raises ``TrainingDiverged`` (weights untouched) if the loss or a gradient norm is
         not finite."""
         opt = self.optimizer
+        grads = self.net.checked_gradients if checked else self.net.gradients
         # Overflow is not an error here: it shows up as a non-finite loss or norm below.
         with np.errstate(over="ignore", invalid="ignore"):
-            g = self.net.gradients(Xb, Yb)
+            g = grads(Xb, Yb)
         if not (math.isfinite(g.loss) and all(map(math.isfinite, g.norms.tolist()))):
             if not math.isfinite(g.loss):
                 what, value = "loss", g.loss
@@ -344,17 +344,25 @@ class Trainer:
             self._new_epoch()
         t0 = time.perf_counter()
         lo, hi = self._pos, min(self._pos + self.batch_size, self.n_samples)
-        g = self.train_step(self._Xs[lo:hi], self._Ys[lo:hi])
         m = hi - lo
+        if self._order is None:
+            rows = slice(lo, hi)
+            Xb, Yb = self.X[rows], self.Y[rows]
+        else:  # gather this batch's rows
+            rows = self._order[lo:hi]
+            Xb = np.take(self.X, rows, axis=0, out=self._Xb[:m])
+            Yb = np.take(self.Y, rows, axis=0, out=self._Yb[:m])
+        g = self.train_step(Xb, Yb, checked=True)
         run = self._run
         run.loss += g.loss * m
         run.n += m
         if self._labels is not None:
-            run.correct += int(
-                np.count_nonzero(predicted_classes(g.output) == self._labels_s[lo:hi])
-            )
+            hits = predicted_classes(g.output) == self._labels[rows]
+            run.correct += int(np.count_nonzero(hits))
+        elif self.net.loss == "mse":
+            run.sse += 2.0 * m * g.loss  # mse is sse / (2m): the loss already summed it
         else:
-            d = g.output - self._Ys[lo:hi]
+            d = g.output - Yb
             run.sse += float(np.vdot(d, d))
         self._pos = hi
         run.seconds += time.perf_counter() - t0
