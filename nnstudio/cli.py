@@ -424,7 +424,8 @@ def _train(args) -> int:
         raise UserError("train needs --out MODEL.npz (or --cv K to cross-validate only)")
     if args.out is not None:
         _check_output_path(args.out)
-    ds = load_dataset(args.data, target=args.target, task=args.task)
+    with _reading_bar(args.data, not args.quiet) as progress:
+        ds = load_dataset(args.data, target=args.target, task=args.task, progress=progress)
     show = not args.quiet
     cv = None
     if args.cv is not None:
@@ -571,6 +572,39 @@ def _epoch_text(rep) -> str:
     else:
         text += f", {_metric_text(rep.metric_name, rep.train_metric)}"
     return text
+
+
+@contextlib.contextmanager
+def _reading_bar(source, enabled: bool):
+    """A ``progress(fraction)`` callback for reading the file ``source`` that draws a bar on
+    stderr once reading has taken a second (small files never show one); None when
+    disabled or ``source`` is not a file (a sample name)."""
+    if not enabled or not os.path.isfile(source):
+        yield None
+        return
+    from tqdm import tqdm
+
+    size = os.path.getsize(source)
+    tty = sys.stderr.isatty() if hasattr(sys.stderr, "isatty") else False
+    bar = tqdm(
+        total=size,
+        unit="B",
+        unit_scale=True,
+        desc=f"reading {os.path.basename(source)}",
+        file=sys.stderr,
+        dynamic_ncols=tty,
+        mininterval=0.1 if tty else 10.0,
+        delay=1.0,
+        leave=False,
+    )
+
+    def progress(fraction: float) -> None:
+        bar.update(max(int(fraction * size) - bar.n, 0))
+
+    try:
+        yield progress
+    finally:
+        bar.close()
 
 
 def _progress_bar(total: int, enabled: bool):

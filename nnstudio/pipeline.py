@@ -462,8 +462,8 @@ def session_from_model(ds: Dataset, cfg: TrainConfig, model: TrainedModel) -> Se
     data = prepare(ds, val_split=cfg.val_split, seed=cfg.seed, dtype=dtype)
     scaler = Standardizer(model.input_mean, model.input_scale)
     data.input_scaler = scaler
-    data.X_train = np.ascontiguousarray(scaler.transform(ds.X[data.train_index]), dtype)
-    data.X_val = np.ascontiguousarray(scaler.transform(ds.X[data.val_index]), dtype)
+    data.X_train = scaler.transform_rows(ds.X, data.train_index, dtype)
+    data.X_val = scaler.transform_rows(ds.X, data.val_index, dtype)
     if ds.task == "regression" and model.target_mean is not None:
         ts = Standardizer(model.target_mean, model.target_scale)
         Y = ds.y.reshape(ds.n_samples, -1)

@@ -185,3 +185,23 @@ def test_column_too_large_to_standardize_is_named():
     ds = Dataset("big.csv", "big.csv", X, np.arange(40) % 2, ["huge", "ok"], "y", "classification")
     with pytest.raises(DataError, match=r"big\.csv: column 'huge' has values too large"):
         prepare(ds, val_split=0.25)
+
+
+def test_fitting_and_standardizing_rows_block_by_block(monkeypatch):
+    """Blocks of 7 rows give the plain NumPy mean, population std and (x - mean) / std of
+    the chosen rows, in the requested dtype."""
+    from nnstudio.data import preprocessing
+
+    monkeypatch.setattr(preprocessing, "_BLOCK_ROWS", 7)
+    rng = np.random.default_rng(3)
+    X = rng.normal(5.0, 3.0, size=(50, 3))
+    X[:, 2] = 4.0  # a constant column gets scale 1
+    rows = rng.permutation(50)[:31]
+    s = Standardizer.fit(X, rows=rows)
+    np.testing.assert_allclose(s.mean, X[rows].mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(s.scale[:2], X[rows, :2].std(axis=0), rtol=1e-12)
+    assert s.scale[2] == 1.0
+    Z = s.transform_rows(X, rows, np.float32)
+    assert Z.dtype == np.float32 and Z.flags.c_contiguous and Z.shape == (31, 3)
+    expected = (X[rows] - X[rows].mean(axis=0)) / np.array([*X[rows, :2].std(axis=0), 1.0])
+    np.testing.assert_allclose(Z, expected, rtol=1e-6, atol=1e-6)

@@ -361,3 +361,19 @@ def test_trainer_updates_like_the_optimizer_on_each_array(optimizer):
     wblock, bblock = net.param_blocks()
     assert all(np.shares_memory(W, wblock) for W in net.weights)
     assert all(np.shares_memory(b, bblock) for b in net.biases)
+
+
+def test_training_never_copies_the_data_set():
+    """Shuffling gathers each batch by row number: a whole run allocates batch-sized
+    buffers, never a shuffled copy of the (4 MB) training data."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 50)).astype(np.float32)
+    Y = np.eye(2, dtype=np.float32)[(X[:, 0] > 0).astype(int)]
+    tracemalloc.start()
+    tr = Trainer(MLP([50, 8, 2], ["relu", "softmax"]), X, Y, batch_size=100, epochs=2)
+    tr.run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < X.nbytes / 4, f"training allocated {peak} bytes for {X.nbytes} of data"

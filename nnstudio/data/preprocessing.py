@@ -50,33 +50,45 @@ class Standardizer:
             raise DataError("standardizer: every scale must be > 0")
 
     @classmethod
-    def fit(cls, X, names=None, where: str = "data") -> Standardizer:
-        """Fit on ``X`` of shape (n_samples, n_columns) (or (n_samples,) for one column).
+    def fit(cls, X, names=None, where: str = "data", rows=None) -> Standardizer:
+        """Fit on ``X`` of shape (n_samples, n_columns) (or (n_samples,) for one column),
+        or on its rows ``rows`` (int indices) only, without copying them all at once.
 
         ``names`` (one per column) and ``where`` (the file or sample) make the message of
         a column too large to standardize say which column of which data."""
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(X)
         if X.ndim == 1:
             X = X[:, None]
-        if X.ndim != 2 or X.shape[0] == 0:
+        n = X.shape[0] if rows is None else len(rows)
+        if X.ndim != 2 or n == 0:
             raise DataError(f"standardizer: cannot fit on an array of shape {X.shape}")
+        d = X.shape[1]
+        total, top, bottom = np.zeros(d), np.full(d, -np.inf), np.full(d, np.inf)
         with np.errstate(over="ignore", invalid="ignore"):
-            mean = X.mean(axis=0)
-            scale = X.std(axis=0)
+            for block in _blocks(X, rows):
+                total += block.sum(axis=0)
+                np.maximum(top, block.max(axis=0), out=top)
+                np.minimum(bottom, block.min(axis=0), out=bottom)
+            mean = total / n
+            squares = np.zeros(d)
+            for block in _blocks(X, rows):
+                block -= mean
+                squares += (block * block).sum(axis=0)
+            scale = np.sqrt(squares / n)
         bad = ~(np.isfinite(mean) & np.isfinite(scale))
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             name = names[j] if names is not None else f"column {j + 1}"
             raise DataError(
                 f"{where}: column {name!r} has values too large to standardize (largest "
-                f"magnitude {np.abs(X[:, j]).max():.3g}); rescale that column, e.g. to "
-                "other units, and try again",
+                f"magnitude {max(abs(top[j]), abs(bottom[j])):.3g}); rescale that column, "
+                "e.g. to other units, and try again",
                 path=where,
                 column=name,
             )
         # Exactly constant columns (tested exactly, since the std of identical values can
         # come out as rounding noise like 1e-17) and any zero std get scale 1.
-        constant = (X.max(axis=0) == X.min(axis=0)) | (scale == 0)
+        constant = (top == bottom) | (scale == 0)
         scale[constant] = 1.0
         return cls(mean, scale)
 
@@ -84,9 +96,38 @@ class Standardizer:
         """``(X - mean) / scale`` as a new float64 array of X's shape."""
         return (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
 
+    def transform_rows(self, X: np.ndarray, rows=None, dtype=np.float64) -> np.ndarray:
+        """``(X[rows] - mean) / scale`` (all rows when ``rows`` is None) as a new
+        C-contiguous array of ``dtype``, computed a block of rows at a time so that no
+        float64 copy of the whole selection is ever made. X is (n_samples, n_columns)."""
+        X = np.asarray(X)
+        n = X.shape[0] if rows is None else len(rows)
+        out = np.empty((n, X.shape[1]), dtype=dtype)
+        start = 0
+        for block in _blocks(X, rows):
+            block -= self.mean
+            block /= self.scale
+            out[start : start + len(block)] = block
+            start += len(block)
+        return out
+
     def inverse_transform(self, Z) -> np.ndarray:
         """``Z * scale + mean`` as a new float64 array of Z's shape."""
         return np.asarray(Z, dtype=np.float64) * self.scale + self.mean
+
+
+#: rows per block when standardizing: big enough for speed, small enough (a few MB) that
+#: large data is never copied whole
+_BLOCK_ROWS = 65536
+
+
+def _blocks(X: np.ndarray, rows):
+    """Float64 copies of consecutive blocks of ``X[rows]`` (of ``X`` when rows is None)."""
+    n = X.shape[0] if rows is None else len(rows)
+    for lo in range(0, n, _BLOCK_ROWS):
+        hi = min(lo + _BLOCK_ROWS, n)
+        part = X[lo:hi] if rows is None else X[rows[lo:hi]]
+        yield np.array(part, dtype=np.float64)
 
 
 @dataclass
@@ -264,10 +305,10 @@ def prepare(
         )
     train, val = _split(ds, labels, val_split, seed)
 
-    input_scaler = Standardizer.fit(ds.X[train], ds.feature_names, ds.name)
+    input_scaler = Standardizer.fit(ds.X, ds.feature_names, ds.name, rows=train)
 
     def features(rows: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(input_scaler.transform(ds.X[rows]), dtype=dtype)
+        return input_scaler.transform_rows(ds.X, rows, dtype)
 
     if classification:
         k = len(ds.classes)
@@ -281,9 +322,9 @@ def prepare(
         target_scaler = None
     else:
         Y = ds.y.reshape(ds.n_samples, -1)
-        target_scaler = Standardizer.fit(Y[train], [ds.target_name] * Y.shape[1], ds.name)
-        Y_tr = np.ascontiguousarray(target_scaler.transform(Y[train]), dtype=dtype)
-        Y_va = np.ascontiguousarray(target_scaler.transform(Y[val]), dtype=dtype)
+        target_scaler = Standardizer.fit(Y, [ds.target_name] * Y.shape[1], ds.name, rows=train)
+        Y_tr = target_scaler.transform_rows(Y, train, dtype)
+        Y_va = target_scaler.transform_rows(Y, val, dtype)
         y_tr = y_va = None
     return PreparedData(
         X_train=features(train),
