@@ -68,7 +68,7 @@ def test_build_network_by_clicking_updates_drawing_and_timing(qtbot, window):
     assert table.model().index(2, 0).data() == 7
     # input (2 features) and output (2 classes, softmax) come from the data
     assert w.network_view.layer_sizes() == [2, 32, 32, 7, 2]
-    assert w.timing_panel._layer_sizes == [2, 32, 32, 7, 2]
+    assert w.timing_panel.layer_sizes() == [2, 32, 32, 7, 2]
     assert "2 features" in w.layer_table.input_label.text()
     assert "softmax" in w.layer_table.output_label.text()
     # remove the first layer, move the 7-unit layer up
@@ -112,7 +112,7 @@ def test_activation_combo_changes_the_layer(qtbot, window):
     assert combo is not None
     combo.setCurrentText("tanh")
     assert w.layer_table.activations() == ["relu", "tanh"]
-    assert w.network_view._activations[:2] == ["relu", "tanh"]
+    assert w.network_view.activations()[:2] == ["relu", "tanh"]
 
 
 # --------------------------------------------------------------------- training
@@ -367,7 +367,7 @@ def test_stale_or_collapsed_splitter_states_cannot_hide_the_boundary_view(
     boundary, _ = _training_tab_sizes(qtbot, w2)
     assert boundary.width() >= 200 and not w2.training_split.auto_fit
     # a state saved by an older layout (no layout version) is ignored altogether
-    settings = w2._settings
+    settings = w2.settings
     w2.close()
     settings.remove("window/layoutVersion")
     settings.sync()
@@ -407,7 +407,7 @@ def test_close_during_training_stops_the_thread(qtbot, errors):
     w.training_panel.epochs_spin.setValue(100_000)
     w.train()
     qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 1, timeout=RUN_TIMEOUT)
-    thread = w._thread
+    thread = w.controller.thread
     assert thread is not None and thread.isRunning()
     assert w.close()
     assert not w.is_training and w.worker is None

@@ -11,9 +11,10 @@ import pytest
 from PySide6.QtCore import QObject, Slot
 
 from nnstudio.app.plots import GradNormPlot, LossPlot, Series
-from nnstudio.app.worker import TrainingUpdate, TrainingWorker, make_thread
+from nnstudio.app.threads import make_thread
+from nnstudio.app.worker import TrainingUpdate, TrainingWorker
 from nnstudio.data.loaders import load_dataset
-from nnstudio.engine.trainer import EpochReport
+from nnstudio.engine.trainer import EpochReport, TrainingDiverged
 from nnstudio.pipeline import TrainConfig, build_session
 
 TIMEOUT = 60_000
@@ -27,6 +28,7 @@ class Recorder(QObject):
         self.updates: list[TrainingUpdate] = []
         self.paused: list[bool] = []
         self.failures: list[str] = []
+        self.divergences: list[TrainingDiverged] = []
         self.sessions: list = []
         self.finished = False
 
@@ -41,6 +43,10 @@ class Recorder(QObject):
     @Slot(str)
     def on_failed(self, m) -> None:
         self.failures.append(m)
+
+    @Slot(object)
+    def on_diverged(self, exc) -> None:
+        self.divergences.append(exc)
 
     @Slot(object)
     def on_session(self, s) -> None:
@@ -70,6 +76,7 @@ def run(qtbot):
         worker.progress.connect(rec.on_progress)
         worker.pausedChanged.connect(rec.on_paused)
         worker.failed.connect(rec.on_failed)
+        worker.diverged.connect(rec.on_diverged)
         worker.sessionReady.connect(rec.on_session)
         thread = make_thread(worker)
         thread.finished.connect(rec.on_finished)
@@ -118,12 +125,12 @@ def test_pause_holds_and_resume_continues(qtbot, run):
     rec, _ = run(worker)
     qtbot.waitUntil(lambda: len(rec.epochs()) >= 2, timeout=TIMEOUT)
     worker.pause()
-    assert worker.wait_idle(10)
+    assert worker.wait_idle(10)  # the worker waits in the pause: no step can be running
     qtbot.waitUntil(lambda: rec.paused[-1:] == [True], timeout=TIMEOUT)
     n = s.trainer.step_count
-    assert not worker.wait_idle(0) or s.trainer.step_count == n
-    qtbot.wait(50)
-    assert s.trainer.step_count == n
+    assert worker.wait_idle(0) and worker.is_paused  # still waiting, nothing resumed it
+    qtbot.wait(50)  # let both threads run a while: a paused worker must not step
+    assert s.trainer.step_count == n and worker.wait_idle(0)
     worker.resume()
     qtbot.waitUntil(lambda: s.trainer.step_count > n, timeout=TIMEOUT)
     assert rec.paused[-1] is False
@@ -190,8 +197,11 @@ def test_divergence_is_reported_with_finite_weights(qtbot, run):
     s = session("sine", hidden_layers=[64, 64], optimizer="sgd", lr=10.0, epochs=500)
     rec, _ = run(TrainingWorker(s))
     qtbot.waitUntil(lambda: rec.finished, timeout=TIMEOUT)
-    assert len(rec.failures) == 1
-    assert "diverged" in rec.failures[0] and "smaller learning rate" in rec.failures[0]
+    # a typed signal carrying the exception, not a failure message to be read
+    assert rec.failures == [] and len(rec.divergences) == 1
+    exc = rec.divergences[0]
+    assert isinstance(exc, TrainingDiverged)
+    assert "diverged" in str(exc) and "smaller learning rate" in str(exc)
     assert all(np.isfinite(W).all() for W in s.net.weights)
     assert rec.updates[-1].final
 

@@ -9,12 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from nnstudio.app import _pyside_fix
-
 __all__ = ["DEFAULT_SAMPLE", "MainWindow", "run_gui"]
-
-# Before any widget emits a signal: see _pyside_fix (PySide6 6.12.0 on CPython 3.11).
-_pyside_fix.apply()
 
 #: the sample shown when the app starts with nothing else to show
 DEFAULT_SAMPLE = "moons"
@@ -41,21 +36,28 @@ def run_gui(
     (or the ``moons`` sample) is shown. Problems appear as dialogs, never tracebacks.
     Returns the event loop's exit code.
     """
+    from nnstudio.app.qt_check import check_qt_binding
+
+    check_qt_binding()  # before any Qt object exists: one line instead of a crash
+
     import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
     from nnstudio import __version__
-    from nnstudio.app.main_window import APPLICATION, ORGANIZATION, MainWindow, _icon
+    from nnstudio.app.icon import app_icon
+    from nnstudio.app.main_window import MainWindow
+    from nnstudio.app.window_state import APPLICATION, ORGANIZATION
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("nnstudio")
     app.setApplicationVersion(__version__)
-    app.setWindowIcon(_icon())
+    app.setWindowIcon(app_icon())
     pg.setConfigOptions(useOpenGL=False)
 
     window = MainWindow()
+    window.closed.connect(app.quit)  # also when a long step made the close wait
     window.show()
     if project is not None:
         window.open_project(project)

@@ -7,8 +7,8 @@ target column or the task reloads the same source with that setting.
 
 Two ways to fail, on purpose:
 
-- :meth:`DataPanel.load` (the main window's entry point) raises ``DataError``; the
-  caller shows the message.
+- :meth:`DataPanel.load` (the main window's entry point) raises the reader's
+  :class:`~nnstudio.errors.NnstudioError`; the caller shows the message.
 - Loads the panel starts itself (combo, Open…, drop, target/task change) emit
   ``loadFailed(message)`` instead, and the main window shows the dialog.
 
@@ -41,11 +41,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app.boundary_view import make_class_scatters, plot_subset, style_plot
+from nnstudio.app.drops import dropped_path
 from nnstudio.app.palette import class_colors, diverging_rgb
 from nnstudio.data.dataset import Dataset
-from nnstudio.data.errors import DataError
 from nnstudio.data.loaders import load_dataset
 from nnstudio.data.samples import SAMPLES
+from nnstudio.errors import NnstudioError
 
 __all__ = ["PREVIEW_COLUMNS", "PREVIEW_ROWS", "TASK_CHOICES", "DataPanel"]
 
@@ -80,7 +81,7 @@ class DataPanel(QWidget):
 
     #: a Dataset, after any successful load (including target/task changes)
     datasetChanged = Signal(object)
-    #: the one-line DataError message of a failed load started by the panel's widgets
+    #: the one-line error message of a failed load started by the panel's widgets
     loadFailed = Signal(str)
     #: the validation split, when the user changes it
     valSplitChanged = Signal(float)
@@ -321,7 +322,7 @@ class DataPanel(QWidget):
     ) -> Dataset | None:
         try:
             return self.load(source, target=target, task=task)
-        except DataError as err:
+        except NnstudioError as err:  # any user-facing error of any reader
             self._sync_controls()  # put the combos back to the state of the old dataset
             self.loadFailed.emit(str(err))
             return None
@@ -365,18 +366,9 @@ class DataPanel(QWidget):
 
     # ----------------------------------------------------------------- drag and drop
 
-    @staticmethod
-    def _dropped_path(event) -> str | None:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile():
-                return url.toLocalFile()
-        return None
-
     def dragEnterEvent(self, event) -> None:
-        if not self._training and self._dropped_path(event):
+        # While training the drop goes on to the main window, which asks first.
+        if not self._training and dropped_path(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -385,7 +377,7 @@ class DataPanel(QWidget):
         self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
-        path = None if self._training else self._dropped_path(event)
+        path = None if self._training else dropped_path(event.mimeData())
         if not path:
             event.ignore()
             return

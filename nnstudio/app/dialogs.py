@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["show_error", "show_info"]
+__all__ = ["ask", "show_error", "show_info"]
 
 
 def show_error(parent: QWidget | None, title: str, message: str) -> None:
@@ -24,6 +24,19 @@ def show_error(parent: QWidget | None, title: str, message: str) -> None:
     box.setInformativeText(message)
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.exec()
+
+
+def ask(parent: QWidget | None, title: str, question: str) -> bool:
+    """A modal yes/no question (the answer "No" is the default); True for "Yes". Tests
+    replace this function like :func:`show_error`."""
+    box = QMessageBox(parent)
+    box.setObjectName("questionDialog")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setText(question)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 def show_info(parent: QWidget | None, title: str, text: str) -> None:

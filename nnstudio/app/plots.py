@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from nnstudio.app.palette import BASE_COLORS, class_colors
@@ -34,6 +34,8 @@ __all__ = ["GradNormPlot", "LossPlot", "Series", "TrainingPlots", "plain_axes"]
 
 #: rows a series holds before it halves itself (per curve; a few ms to redraw)
 MAX_POINTS = 4000
+#: while training, one plot is redrawn per frame of this many ms
+FRAME_MS = 33
 
 # training and validation curves: the palette's first two colours (blue, orange)
 _TRAIN, _VAL = BASE_COLORS[0], BASE_COLORS[1]
@@ -408,10 +410,21 @@ class GradNormPlot(pg.PlotWidget):
 
 
 class TrainingPlots(QWidget):
-    """The loss plot with its log-scale switch above the gradient-norm plot."""
+    """The loss plot with its log-scale switch above the gradient-norm plot.
+
+    While training, new numbers only mark a plot ``dirty``; between
+    :meth:`start_frames` and :meth:`stop_frames` a timer redraws one dirty plot per
+    frame of ``FRAME_MS`` (each plot at half that rate), so a frame never pays for
+    painting both plots at once.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._frame = QTimer(self)
+        self._frame.setObjectName("plotFrameTimer")
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self._on_frame)
+        self._next_plot = 0
         self.loss_plot = LossPlot()
         self.grad_plot = GradNormPlot()
         self.log_check = QCheckBox("Log scale")
@@ -443,3 +456,27 @@ class TrainingPlots(QWidget):
     def clear_history(self) -> None:
         self.loss_plot.clear_history()
         self.grad_plot.clear_history()
+
+    def start_frames(self) -> None:
+        """Redraw dirty plots at frames from now on (a run started)."""
+        self._frame.start()
+
+    def stop_frames(self) -> None:
+        """No more frames; draw what is left (a run ended)."""
+        self._frame.stop()
+        self.flush()
+
+    def flush(self) -> None:
+        """Redraw every plot that has new numbers."""
+        for plot in (self.loss_plot, self.grad_plot):
+            if plot.dirty:
+                plot.redraw()
+
+    def _on_frame(self) -> None:
+        plots = (self.loss_plot, self.grad_plot)
+        for k in range(len(plots)):
+            plot = plots[(self._next_plot + k) % len(plots)]
+            if plot.dirty:
+                plot.redraw()
+                self._next_plot = (self._next_plot + k + 1) % len(plots)
+                return

@@ -20,7 +20,7 @@ def probe() -> dict:
     from PySide6.QtGui import QFontDatabase, QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from nnstudio.app.main_window import APPLICATION, ORGANIZATION, app_settings
+    from nnstudio.app.window_state import APPLICATION, ORGANIZATION, app_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)

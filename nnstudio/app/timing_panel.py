@@ -7,8 +7,8 @@ with the speed-up factors written on the plot and every number in a table. The c
 network's width is marked with a vertical line; loop-engine figures that hit the time
 budget (and so are extrapolated from the examples done) get hollow markers and a star.
 
-The measurement (``nnstudio.engine.timing``) runs in a ``_TimingWorker`` moved to a
-``QThread`` with the four usual connections; the worker checks a ``threading.Event``
+The measurement (``nnstudio.engine.timing``) runs in a ``_TimingWorker`` on a thread
+made by :func:`nnstudio.app.threads.make_thread`; the worker checks a ``threading.Event``
 between measurements and between loop-engine examples, so Cancel takes effect within
 one loop example. The GUI thread only copies numbers into the plot and the table.
 
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.app.boundary_view import style_plot
 from nnstudio.app.palette import BASE_COLORS
+from nnstudio.app.threads import make_thread
 from nnstudio.engine.timing import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_WIDTHS,
@@ -88,7 +89,6 @@ class _TimingWorker(QObject):
         self._kwargs = kwargs
         self._cancel = cancel
         self._done = done
-        self.cancelled = False
 
     @Slot()
     def run(self) -> None:
@@ -99,7 +99,7 @@ class _TimingWorker(QObject):
                 should_stop=self._cancel.is_set,
             )
         except TimingCancelled:
-            self.cancelled = True
+            pass  # the panel knows: it set the cancel event
         except Exception as exc:  # reported to the GUI, never raised in a Qt thread
             self.failed.emit(f"timing failed: {exc}")
         finally:
@@ -288,6 +288,10 @@ class TimingPanel(QWidget):
         self._update_architecture_label()
         self._update_width_line()
 
+    def layer_sizes(self) -> list[int]:
+        """The current network's layer sizes, input first (its depth is swept)."""
+        return list(self._layer_sizes)
+
     def current_width(self) -> int | None:
         """The current network's widest hidden layer, or None without hidden layers."""
         hidden = self._layer_sizes[1:-1]
@@ -335,14 +339,8 @@ class TimingPanel(QWidget):
         self.progress_bar.setValue(0)
         self.status_label.setText(f"Timing {len(widths)} widths{note}...")
 
-        thread = QThread(self)
-        thread.setObjectName("timingThread")
         worker = _TimingWorker(kwargs, self._cancel, self._done)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit)
-        worker.finished.connect(worker.deleteLater)
-        thread.finished.connect(thread.deleteLater)
+        thread = make_thread(worker, "timingThread")
         worker.rowReady.connect(self._on_row_ready)
         worker.failed.connect(self._on_worker_failed)
         thread.finished.connect(self._on_thread_finished)

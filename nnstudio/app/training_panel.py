@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.app.controller import IDLE, PAUSED, RUNNING
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.optimizers import DEFAULT_LR, OPTIMIZERS
 from nnstudio.pipeline import TrainConfig
 
 __all__ = ["IDLE", "PAUSED", "RUNNING", "TrainingPanel"]
 
-IDLE, RUNNING, PAUSED = "idle", "running", "paused"
 LR_MIN, LR_MAX = 1e-6, 10.0
 MAX_EPOCHS = 1_000_000
 MAX_BATCH = 1_000_000
@@ -188,7 +188,7 @@ class TrainingPanel(QWidget):
         for w in (self.batch_spin, self.seed_spin):
             w.valueChanged.connect(lambda *_: self.settingsChanged.emit())
         self.l2_spin.valueChanged.connect(lambda *_: self.settingsChanged.emit())
-        self.set_state(IDLE, has_session=False)
+        self.set_state(IDLE)
 
     # ------------------------------------------------------------ values
     def apply_to(self, cfg: TrainConfig) -> TrainConfig:
@@ -234,15 +234,16 @@ class TrainingPanel(QWidget):
                 w.blockSignals(False)
         self.settingsChanged.emit()
 
-    def set_state(self, state: str, *, has_session: bool) -> None:
-        """Enable what makes sense: ``idle``, ``running`` or ``paused``."""
+    def set_state(self, state: str, *, stopping: bool = False) -> None:
+        """Enable what makes sense: ``idle``, ``running`` or ``paused``; ``stopping``: a
+        stop was asked for (Train and Step stay pressable: they start once it ended)."""
         running = state in (RUNNING, PAUSED)
-        self.train_button.setEnabled(state != RUNNING)
-        self.train_button.setText("Resume" if state == PAUSED else "Train")
-        self.pause_button.setEnabled(running)
+        self.train_button.setEnabled(state != RUNNING or stopping)
+        self.train_button.setText("Resume" if state == PAUSED and not stopping else "Train")
+        self.pause_button.setEnabled(running and not stopping)
         self.pause_button.setText("Resume" if state == PAUSED else "Pause")
-        self.step_button.setEnabled(state != RUNNING)
-        self.stop_button.setEnabled(running)
+        self.step_button.setEnabled(state != RUNNING or stopping)
+        self.stop_button.setEnabled(running and not stopping)
         self.reset_button.setEnabled(True)
         for w in (
             self.batch_spin,

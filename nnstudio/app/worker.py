@@ -1,8 +1,8 @@
 """The background training loop: a ``QObject`` that lives in a ``QThread`` and drives the
 Qt-free :class:`~nnstudio.engine.trainer.Trainer` one step at a time.
 
-The shape follows superqt's ``new_worker_qthread``: the caller makes the worker, moves it
-to a thread and makes four connections (see :func:`start_in_thread`). The loop itself is
+The shape follows superqt's ``new_worker_qthread``: the caller makes the worker and runs it
+with :func:`nnstudio.app.threads.make_thread` (the four connections). The loop itself is
 plain Python: between two steps it looks at ``threading.Event`` objects for stop and
 pause (a queued "stop" slot would never run while the loop is busy), applies a new
 learning rate or epoch count handed over by the GUI thread, and every ~1/30 s emits one
@@ -23,15 +23,16 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
+from nnstudio.app.threads import make_thread
 from nnstudio.engine.trainer import EpochReport, TrainingDiverged
 from nnstudio.pipeline import Session
 
-__all__ = ["TrainingUpdate", "TrainingWorker", "make_thread", "start_in_thread"]
+__all__ = ["TrainingUpdate", "TrainingWorker", "make_thread"]
 
 #: the most updates per second the worker emits
 MAX_UPDATES_PER_SECOND = 30.0
@@ -59,7 +60,6 @@ class TrainingUpdate:
     weights: list[np.ndarray] | None = None  # (fan_in, fan_out) copies, one per layer
     final: bool = False  # the last update of this run
     run_id: int = 0  # the worker's run_id, so a receiver can drop a finished run's updates
-    extra: dict = field(default_factory=dict)
 
 
 class TrainingWorker(QObject):
@@ -67,13 +67,19 @@ class TrainingWorker(QObject):
     epochs are done or it is stopped.
 
     Signals: ``sessionReady(Session)`` once the session exists, ``progress(TrainingUpdate)``
-    at most ~30 times a second, ``pausedChanged(bool)``, ``failed(str)`` on divergence or
-    a build error, and ``finished()`` always, last.
+    at most ~30 times a second, ``pausedChanged(bool)``, ``diverged(TrainingDiverged)``
+    when the loss or a gradient stops being finite (the weights are those of the last
+    finite step), ``failed(str)`` when the session cannot be built or a bug breaks the
+    run, and ``finished()`` always, last.
+
+    ``max_drawn_parameters``: send no weight copies for networks with more parameters
+    (the drawing would not show them anyway, and the copies cost time).
     """
 
     sessionReady = Signal(object)
     progress = Signal(object)
     pausedChanged = Signal(bool)
+    diverged = Signal(object)
     failed = Signal(str)
     finished = Signal()
 
@@ -87,6 +93,7 @@ class TrainingWorker(QObject):
         pause_after_epoch: bool = False,
         max_rate: float = MAX_UPDATES_PER_SECOND,
         extras_interval: float = EXTRAS_INTERVAL,
+        max_drawn_parameters: int | None = None,
     ) -> None:
         super().__init__()
         if (session is None) == (factory is None):
@@ -95,6 +102,8 @@ class TrainingWorker(QObject):
         self._factory = factory
         self._grid = None if grid is None else np.array(grid, np.float64)
         self._send_weights = send_weights
+        self._max_drawn_parameters = max_drawn_parameters
+        self._final_extras = True
         self._min_gap = 1.0 / max_rate
         self._extras_interval = extras_interval
         self._stop = threading.Event()
@@ -112,8 +121,11 @@ class TrainingWorker(QObject):
         self._reset_accumulators()
 
     # ---------------------------------------------------------- thread-safe controls
-    def stop(self) -> None:
-        """Thread-safe: end the run after the current step (also wakes a paused run)."""
+    def stop(self, *, final_extras: bool = True) -> None:
+        """Thread-safe: end the run after the current step (also wakes a paused run).
+        ``final_extras=False`` skips the last surface and weight copies (closing)."""
+        if not final_extras:
+            self._final_extras = False
         self._stop.set()
         self._resume.set()
 
@@ -182,10 +194,13 @@ class TrainingWorker(QObject):
                     self.failed.emit(f"cannot start training: {exc}")
                     return
                 self.sessionReady.emit(self._session)
+            limit = self._max_drawn_parameters
+            if limit is not None and self._session.net.n_parameters > limit:
+                self._send_weights = False
             self._loop()
         except TrainingDiverged as exc:
             self._emit(final=True, extras=True)
-            self.failed.emit(str(exc))
+            self.diverged.emit(exc)
         except Exception as exc:  # a bug: say so instead of dying silently in a thread
             traceback.print_exc()
             self._emit(final=True, extras=False)
@@ -234,7 +249,7 @@ class TrainingWorker(QObject):
             now = time.perf_counter()
             if now - self._t_emit >= self._min_gap:
                 self._emit(extras=now - self._t_extras >= self._extras_gap())
-        self._emit(final=True, extras=True)
+        self._emit(final=True, extras=self._final_extras)
 
     def _apply_pending(self, trainer) -> None:
         if self._pending_lr is None and self._pending_epochs is None:
@@ -245,7 +260,9 @@ class TrainingWorker(QObject):
         if lr is not None:
             trainer.lr = lr
         if epochs is not None:
-            trainer.epochs = epochs
+            # Fewer epochs than are done already: the run ends now, at the epochs done
+            # (never "epoch 1446 of 500").
+            trainer.epochs = max(epochs, trainer.epoch, 1)
 
     def _extras_gap(self) -> float:
         # Keep the surface computation to a small share of the time, however big the net.
@@ -299,28 +316,3 @@ class TrainingWorker(QObject):
         self._samples = 0
         self._t_emit = now
         self.progress.emit(update)
-
-
-def make_thread(worker: TrainingWorker) -> QThread:
-    """Move ``worker`` to a new, not yet started ``QThread`` with superqt's four
-    connections. Connect to the thread's signals, then ``start()`` it.
-
-    The caller keeps references to both until ``thread.finished``; both delete themselves
-    (``deleteLater``) when the run ends. The thread has no parent on purpose: a parent
-    that is destroyed first would destroy a running thread.
-    """
-    thread = QThread()
-    thread.setObjectName("trainingThread")
-    worker.moveToThread(thread)
-    thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
-    worker.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
-    return thread
-
-
-def start_in_thread(worker: TrainingWorker) -> QThread:
-    """:func:`make_thread` and start it."""
-    thread = make_thread(worker)
-    thread.start()
-    return thread
