@@ -13,6 +13,7 @@ counts optimizer updates since the trainer was made.
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import time
 from collections.abc import Iterator
@@ -53,6 +54,42 @@ def blas_threads_for(layer_sizes, batch_size: int):
         return
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+@dataclass
+class Checkpoint:
+    """Everything that decides what a ``Trainer`` does next, copied between two epochs:
+    ``Trainer.restore_checkpoint`` puts it back and training goes on exactly as it went
+    from that epoch (same shuffles, same optimizer moments). ``params`` are copies of
+    ``net.params()`` (weights and biases interleaved, layer by layer)."""
+
+    epoch: int
+    step_count: int
+    params: list[np.ndarray]
+    history: list[EpochReport]
+    state: dict  # optimizer, rng, schedule, best-epoch watch and flags, deep-copied
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the arrays of this checkpoint (parameters, optimizer moments and
+        the best epoch's saved weights)."""
+        seen: set[int] = set()
+
+        def size(obj) -> int:
+            if isinstance(obj, np.ndarray):
+                if id(obj) in seen:
+                    return 0
+                seen.add(id(obj))
+                return obj.nbytes
+            if isinstance(obj, dict):
+                return sum(size(v) for v in obj.values())
+            if isinstance(obj, (list, tuple)):
+                return sum(size(v) for v in obj)
+            if hasattr(obj, "__dict__"):
+                return size(vars(obj))
+            return 0
+
+        return size(self.params) + size(self.state)
 
 
 class TrainingDiverged(RuntimeError):
@@ -437,3 +474,51 @@ class Trainer:
         else:
             metric = r2_score(out, Y)
         return loss, metric
+
+    # ------------------------------------------------------------------ checkpoints
+    _CHECKPOINTED = (
+        "optimizer",
+        "schedule",
+        "watch",
+        "base_lr",
+        "_factor",
+        "stopped_early",
+        "restored_best",
+        "epochs",
+    )
+
+    def checkpoint(self) -> Checkpoint:
+        """A copy of the training state between two epochs (see ``Checkpoint``). Raises
+        ``RuntimeError`` in the middle of an epoch."""
+        if self._pos < self.n_samples:
+            raise RuntimeError("a checkpoint is taken between epochs, not inside one")
+        state = {name: copy.deepcopy(getattr(self, name)) for name in self._CHECKPOINTED}
+        state["rng"] = copy.deepcopy(self.rng.bit_generator.state)
+        return Checkpoint(
+            epoch=self.epoch,
+            step_count=self.step_count,
+            params=[p.copy() for p in self._params],
+            history=list(self.history),
+            state=state,
+        )
+
+    def restore_checkpoint(self, cp: Checkpoint) -> None:
+        """Put ``cp`` back: the weights (in place, so views of ``net`` stay valid), the
+        optimizer, the random state, the epoch count and the history up to ``cp.epoch``.
+        The planned number of epochs is kept as it is now. ``cp`` stays usable."""
+        if len(cp.params) != len(self._params) or any(
+            a.shape != b.shape for a, b in zip(cp.params, self._params)
+        ):
+            raise ValueError("the checkpoint belongs to a network of another shape")
+        for p, saved in zip(self._params, cp.params):
+            p[...] = saved
+        epochs = self.epochs
+        for name in self._CHECKPOINTED:
+            setattr(self, name, copy.deepcopy(cp.state[name]))
+        self.epochs = epochs
+        self.rng.bit_generator.state = copy.deepcopy(cp.state["rng"])
+        self.epoch = cp.epoch
+        self.step_count = cp.step_count
+        self.history = list(cp.history)
+        self._pos = self.n_samples
+        self._run = _Running()
