@@ -77,7 +77,7 @@ class Timeline:
         """A copy of ``like`` holding the weights of a recorded ``epoch`` (for drawing
         the surface or the network of that epoch without touching the trainer)."""
         net = like.copy()
-        for p, saved in zip(net.params(), self.checkpoint(epoch).params):
+        for p, saved in zip(net.param_blocks(), self.checkpoint(epoch).params):
             p[...] = saved
         return net
 

@@ -117,7 +117,7 @@ def test_network_copy_does_not_touch_the_trainer():
 def test_thinning_keeps_the_earliest_and_latest_and_drops_every_second_old_one():
     # SGD and no validation: every checkpoint is the parameters alone, the same size.
     t = _trainer("sgd", epochs=40, validation=False)
-    size = sum(p.nbytes for p in t.net.params())
+    size = sum(p.nbytes for p in t.net.param_blocks())
     assert t.checkpoint().nbytes == size
     tl = Timeline(budget=int(5.5 * size))  # room for five
     tl.record(t)
@@ -156,7 +156,7 @@ def test_a_budget_smaller_than_one_checkpoint_keeps_the_first_and_last():
 def test_checkpoint_counts_optimizer_moments():
     t = _trainer("adam")
     t.run_epoch()
-    params = sum(p.nbytes for p in t.net.params())
+    params = sum(p.nbytes for p in t.net.param_blocks())
     # weights + Adam's two moments + the best epoch's saved weights (validation rows)
     assert t.checkpoint().nbytes == 4 * params
 

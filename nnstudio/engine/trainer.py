@@ -61,7 +61,7 @@ class Checkpoint:
     """Everything that decides what a ``Trainer`` does next, copied between two epochs:
     ``Trainer.restore_checkpoint`` puts it back and training goes on exactly as it went
     from that epoch (same shuffles, same optimizer moments). ``params`` are copies of
-    ``net.params()`` (weights and biases interleaved, layer by layer)."""
+    ``net.param_blocks()`` (all weights, all biases)."""
 
     epoch: int
     step_count: int
