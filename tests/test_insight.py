@@ -12,6 +12,7 @@ from nnstudio.engine import activations as act_table
 from nnstudio.insight.backprop_check import TOLERANCE, check_backprop
 from nnstudio.insight.classes import class_scores, confusion_matrix, misclassified
 from nnstudio.insight.evaluation import classification_report, regression_report
+from nnstudio.insight.snapshot import ViewRequest, compute_views
 from nnstudio.insight.surface import fit_curve, make_plane, plane_values
 from nnstudio.insight.units import activation_histograms, hidden_outputs, layer_stats
 from nnstudio.pipeline import TrainConfig, build_session
@@ -302,3 +303,30 @@ def test_backprop_check_can_be_cancelled():
             s.net, s.trainer.X, s.trainer.Y, should_stop=lambda: len(seen) > 0, progress=seen.append
         )
     assert len(seen) == 1
+
+
+def test_compute_views_holds_other_features_at_the_training_mean():
+    from nnstudio.insight import snapshot
+
+    ds = _four_feature_regression()
+    s = trained(ds, epochs=1, hidden_layers=[5], activation="tanh")
+    plane = make_plane(ds.X, 0, 2, resolution=5)  # no base: the session's mean
+    snap = compute_views(s, ViewRequest(plane=plane, unit=(0, 1), regression=True, units=True))
+    X = np.repeat(ds.X[s.data.train_index].mean(0)[None, :], 25, axis=0)
+    X[:, [0, 2]] = plane.cells()
+    np.testing.assert_allclose(snap.surface[:, 0], numpy_layers(s, X)[0][:, 1], atol=1e-9)
+    assert len(snap.regression.rows) == len(s.data.val_index) <= snapshot.MAX_POINTS
+    assert [st.units for st in snap.unit_stats] == [5]
+
+
+def test_compute_views_sends_at_most_max_errors_rows(monkeypatch):
+    from nnstudio.insight import snapshot
+
+    monkeypatch.setattr(snapshot, "MAX_ERRORS", 3)
+    ds = make_sample("spirals", n_samples=300)
+    s = build_session(ds, TrainConfig(hidden_layers=[2], dtype="float64"))  # untrained
+    snap = compute_views(s, ViewRequest(classes=True))
+    full = classification_report(s)
+    assert snap.n_errors == len(full.errors) > 3
+    assert snap.classes.errors.tolist() == full.errors[:3].tolist()
+    assert snap.classes.matrix.tolist() == full.matrix.tolist()

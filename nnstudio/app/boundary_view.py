@@ -1,14 +1,19 @@
-"""The decision surface of a 2-D problem, under a scatter of the data.
+"""The network's answer over a plane of two features, under a scatter of the data.
 
-The view owns a regular grid of ``resolution x resolution`` cells over the data range
-plus a margin. The main window evaluates the network on :meth:`BoundaryView.grid` (raw
-feature coordinates, one row per cell centre) and hands the output to
-:meth:`BoundaryView.set_surface`, which colours each cell in a few milliseconds:
+The view shows a :class:`~nnstudio.insight.surface.Plane`: a regular grid of
+``resolution x resolution`` cells over the range of two features plus a margin (for
+data with more features, the others are held at their training mean; the plane and the
+values on it are computed Qt-free in ``nnstudio.insight``). :meth:`BoundaryView.grid` is
+the plane's cell centres in the two features' raw coordinates, and
+:meth:`BoundaryView.set_surface` colours each cell in a few milliseconds:
 
 - classification: the colour of the most probable class, blended toward white by the
   uncertainty (TensorFlow Playground style): full strength when one class has
   probability 1, white when all classes are equally likely;
-- regression (one output): a blue - white - orange heatmap of the predicted value.
+- regression (one output): a blue - white - orange heatmap of the predicted value, on
+  the same scale as the points' target values;
+- one hidden unit (``kind="unit"``): its activation, blue negative - white 0 - orange
+  positive, symmetric around 0.
 
 The image is an ``ImageItem`` in row-major order whose rectangle is exactly the grid's
 extent, so each pixel sits on its cell in data coordinates; row 0 is the lowest y.
@@ -25,6 +30,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.app.palette import class_colors, class_rgb, diverging_rgb
+from nnstudio.insight.surface import Plane, make_plane
 
 __all__ = [
     "MAX_POINTS",
@@ -89,12 +95,6 @@ def make_class_scatters(
     return items
 
 
-def _span(lo: float, hi: float, margin: float) -> tuple[float, float]:
-    width = hi - lo
-    pad = width * margin if width > 0 else max(abs(lo) * 0.1, 0.5)
-    return lo - pad, hi + pad
-
-
 class BoundaryView(pg.PlotWidget):
     """Decision surface (an ``ImageItem``) under the data points of a 2-D problem."""
 
@@ -118,17 +118,27 @@ class BoundaryView(pg.PlotWidget):
         self._extent: tuple[float, float, float, float] | None = None  # x0, x1, y0, y1
         self._classes: list | None = None
         self._rgb: np.ndarray | None = None
+        self._plane: Plane | None = None
+        self._value_range: tuple[float, float] | None = None  # regression targets
 
     # ----------------------------------------------------------------- data
 
-    def set_points(self, X: np.ndarray, labels: np.ndarray, classes: Sequence | None) -> None:
-        """Show the data and build the grid over its range.
+    def set_points(
+        self,
+        X: np.ndarray,
+        labels: np.ndarray,
+        classes: Sequence | None,
+        plane: Plane | None = None,
+        axis_names: tuple[str, str] | None = None,
+    ) -> None:
+        """Show the data and the grid of ``plane`` (default: a plane over ``X``'s range).
 
-        X : (n, 2) raw feature coordinates.
+        X : (n, 2) raw coordinates of the points on the plane's two features.
         labels : (n,) int class indices into ``classes``; for regression (``classes`` is
             None) the (n,) target values, which colour the points on a blue-white-orange
             scale.
         classes : the class labels (legend names), or None for regression.
+        axis_names : the two features' names, for the axes.
         """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != 2:
@@ -142,29 +152,29 @@ class BoundaryView(pg.PlotWidget):
         self._scatters = []
         self._classes = None if classes is None else list(classes)
 
-        if len(X):
-            x0, x1 = _span(float(X[:, 0].min()), float(X[:, 0].max()), 0.1)
-            y0, y1 = _span(float(X[:, 1].min()), float(X[:, 1].max()), 0.1)
-        else:
-            x0, x1, y0, y1 = -1.0, 1.0, -1.0, 1.0
-        n = self._resolution
-        self._extent = (x0, x1, y0, y1)
-        self._shape = (n, n)
-        xs = x0 + (np.arange(n) + 0.5) * ((x1 - x0) / n)
-        ys = y0 + (np.arange(n) + 0.5) * ((y1 - y0) / n)
-        gx, gy = np.meshgrid(xs, ys)  # (ny, nx): y varies slowest in row-major order
-        grid = np.column_stack([gx.ravel(), gy.ravel()])
+        if plane is None:
+            plane = make_plane(X, 0, 1, resolution=self._resolution)
+        self._plane = plane
+        x0, x1, y0, y1 = plane.extent
+        self._extent = plane.extent
+        self._shape = plane.shape
+        grid = plane.cells()
         grid.setflags(write=False)
         self._grid = grid
+        item = self.getPlotItem()
+        if axis_names is not None:
+            item.setLabel("bottom", axis_names[0])
+            item.setLabel("left", axis_names[1])
 
         keep = plot_subset(len(X))
         Xs, ls = X[keep], labels[keep]
-        item = self.getPlotItem()
+        self._value_range = None
         if self._classes is not None:
             self._scatters = make_class_scatters(item, Xs, ls.astype(np.intp), self._classes)
         else:
             v = ls.astype(np.float64).reshape(len(ls), -1)[:, 0] if len(ls) else ls
             lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
+            self._value_range = (lo, hi)
             t = (v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5)
             rgb = diverging_rgb(t).round().astype(int)
             brushes = [pg.mkBrush(*c) for c in rgb.tolist()]
@@ -174,6 +184,19 @@ class BoundaryView(pg.PlotWidget):
             item.addItem(scatter)
             self._scatters = [scatter]
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def plane(self) -> Plane | None:
+        """The plane shown (its ``base`` may be unset: see ``insight.surface``)."""
+        return self._plane
+
+    @property
+    def resolution(self) -> int:
+        """Cells per side of the planes this view makes."""
+        return self._resolution
+
+    def target_range(self) -> tuple[float, float] | None:
+        """Regression: ``(min, max)`` of the drawn points' targets (their colour scale)."""
+        return self._value_range
 
     def grid(self) -> np.ndarray:
         """(ny*nx, 2) raw coordinates of the grid cell centres, row-major with y varying
@@ -194,15 +217,23 @@ class BoundaryView(pg.PlotWidget):
     # ----------------------------------------------------------------- surface
 
     def set_surface(
-        self, output: np.ndarray, value_range: tuple[float, float] | None = None
+        self,
+        output: np.ndarray,
+        value_range: tuple[float, float] | None = None,
+        kind: str = "output",
     ) -> None:
-        """Colour the grid by the network ``output`` on :meth:`grid`.
+        """Colour the grid by ``output`` on :meth:`grid`.
 
-        Classification: (ny*nx, k) class probabilities, or (ny*nx, 1) for one sigmoid
-        unit meaning p(class 1). Regression (``classes`` was None): (ny*nx, 1) predicted
-        values, mapped blue (low) - white - orange (high) over ``value_range`` (default:
-        the output's own min and max).
+        ``kind="output"``, classification: (ny*nx, k) class probabilities, or (ny*nx, 1)
+        for one sigmoid unit meaning p(class 1). Regression (``classes`` was None):
+        (ny*nx, 1) predicted values in target units, mapped blue (low) - white - orange
+        (high) over ``value_range`` (default: the output's own min and max; pass
+        :meth:`target_range` to put the surface on the points' scale).
+        ``kind="unit"``: (ny*nx, 1) a hidden unit's activation, mapped over
+        ``(-m, m)`` with ``m`` its largest magnitude, so white is 0.
         """
+        if kind not in ("output", "unit"):
+            raise ValueError(f"kind must be 'output' or 'unit', not {kind!r}")
         if self._grid is None:
             raise RuntimeError("call set_points before set_surface")
         out = np.asarray(output, dtype=np.float64)
@@ -213,12 +244,20 @@ class BoundaryView(pg.PlotWidget):
             raise ValueError(
                 f"output must have one row per grid cell ({n_cells}), got shape {out.shape}"
             )
-        if self._classes is not None:
+        if kind == "output" and self._classes is not None:
             rgb = _class_surface(out)
         else:
             v = out[:, 0]
-            lo, hi = value_range if value_range is not None else (v.min(), v.max())
-            t = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
+            if value_range is not None:
+                lo, hi = value_range
+            elif kind == "unit":
+                m = float(np.nanmax(np.abs(v))) if np.isfinite(v).any() else 0.0
+                lo, hi = -m, m
+            else:
+                lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+            with np.errstate(invalid="ignore"):
+                t = (v - lo) / (hi - lo) if hi > lo else np.full_like(v, 0.5)
+            t = np.nan_to_num(t, nan=0.5)
             rgb = 255.0 - SURFACE_STRENGTH * (255.0 - diverging_rgb(t))
         rgb = np.clip(np.rint(rgb), 0, 255).astype(np.uint8).reshape(*self._shape, 3)
         self._rgb = rgb

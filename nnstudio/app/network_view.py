@@ -22,7 +22,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -106,7 +106,14 @@ class NetworkView(QWidget):
 
     Call :meth:`set_architecture` when the layers change and :meth:`set_weights` as
     training goes; both only store small arrays and schedule a repaint.
+
+    Clicking a hidden node emits ``unitClicked((layer, unit))`` (hidden layer ``layer``,
+    0 = the first; a node standing for a group of units gives the group's first unit);
+    clicking an output node emits ``unitClicked(None)``. :meth:`set_selected_unit`
+    rings the unit shown elsewhere.
     """
+
+    unitClicked = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +136,7 @@ class NetworkView(QWidget):
         # node centres of the last paint, per column: (m, 2) arrays; for tooltips
         self._node_pos: list[np.ndarray] = []
         self._radius = 6.0
+        self._selected: tuple[int, int] | None = None
         self._repaint_timer = QTimer(self)
         self._repaint_timer.setSingleShot(True)
         self._repaint_timer.setInterval(_REPAINT_INTERVAL_MS)
@@ -204,6 +212,49 @@ class NetworkView(QWidget):
             self._output_colors = class_colors(len(classes))
             self._output_labels = [str(c) for c in classes]
         self.update()
+
+    def set_selected_unit(self, unit: tuple[int, int] | None) -> None:
+        """Ring hidden unit ``(layer, unit)`` (its group's node), or none."""
+        self._selected = None if unit is None else (int(unit[0]), int(unit[1]))
+        self.update()
+
+    def selected_unit(self) -> tuple[int, int] | None:
+        return self._selected
+
+    def node_at(self, pt) -> tuple[int, int] | None:
+        """``(column, node)`` of the node drawn under ``pt`` (widget coordinates) at the
+        last paint, or None."""
+        x, y = float(pt.x()), float(pt.y())
+        for i, pos in enumerate(self._node_pos):
+            if not len(pos):
+                continue
+            d2 = (pos[:, 0] - x) ** 2 + (pos[:, 1] - y) ** 2
+            j = int(np.argmin(d2))
+            if d2[j] <= (self._radius + 3) ** 2:
+                return i, j
+        return None
+
+    def node_center(self, layer: int, unit: int) -> QPointF | None:
+        """Where hidden unit ``(layer, unit)``'s node was drawn at the last paint."""
+        col = layer + 1
+        if not (0 < col < len(self._node_pos) - 1):
+            return None
+        starts, _counts = self._groups[col]
+        j = int(np.searchsorted(starts, unit, side="right") - 1)
+        x, y = self._node_pos[col][j].tolist()
+        return QPointF(x, y)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        hit = self.node_at(event.position())
+        if hit is None or event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        col, j = hit
+        if col == len(self._node_pos) - 1:
+            self.unitClicked.emit(None)
+        elif col > 0:
+            self.unitClicked.emit((col - 1, int(self._groups[col][0][j])))
+        event.accept()
 
     def edge_values(self) -> list[np.ndarray]:
         """Summarised edge values per layer pair, each (drawn_in, drawn_out) float64
@@ -327,6 +378,16 @@ class NetworkView(QWidget):
                 if colored:
                     p.setBrush(QBrush(self._output_colors[j]))
                 p.drawEllipse(QPointF(x, y), r, r)
+            sel = self._selected
+            if sel is not None and i == sel[0] + 1 and 0 < i < n_cols - 1:
+                starts = self._groups[i][0]
+                k = int(np.searchsorted(starts, sel[1], side="right") - 1)
+                if 0 <= k < len(pos):
+                    x, y = pos[k].tolist()
+                    p.setPen(QPen(QColor(20, 20, 20), 2.5))
+                    p.setBrush(Qt.BrushStyle.NoBrush)
+                    p.drawEllipse(QPointF(x, y), r + 3.5, r + 3.5)
+                    p.setPen(outline)
             if ellipsis_at[i] is not None:
                 p.setPen(pal.color(QPalette.ColorRole.WindowText))
                 box = QRectF(xs[i] - 20, ellipsis_at[i] - step / 2, 40, step)

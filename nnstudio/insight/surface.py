@@ -21,7 +21,7 @@ range of one feature (the others at ``base``) and the network's answer at each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def span(lo: float, hi: float, margin: float = MARGIN) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: the GUI asks "is this my plane?"
 class Plane:
     """A grid over features ``fx`` (x) and ``fy`` (y); see the module docstring.
 
@@ -56,7 +56,7 @@ class Plane:
     fy: int
     extent: tuple[float, float, float, float]
     shape: tuple[int, int]
-    base: np.ndarray
+    base: np.ndarray | None = None  # None: the session's training mean, filled in later
 
     def cells(self) -> np.ndarray:
         """``(ny * nx, 2)`` raw (x, y) of the cell centres, row-major, y slowest."""
@@ -70,18 +70,27 @@ class Plane:
     def inputs(self) -> np.ndarray:
         """``(ny * nx, n_features)`` raw network inputs: ``base`` in every row, with
         columns ``fx`` and ``fy`` taken from :meth:`cells`."""
+        if self.base is None:
+            raise ValueError("the plane has no base values yet (see with_base)")
         cells = self.cells()
         X = np.repeat(np.asarray(self.base, np.float64)[None, :], len(cells), axis=0)
         X[:, self.fx] = cells[:, 0]
         X[:, self.fy] = cells[:, 1]
         return X
 
+    def with_base(self, base) -> Plane:
+        """The same plane with the other features held at ``base`` ``(n_features,)``."""
+        base = np.asarray(base, np.float64).copy()
+        base.setflags(write=False)
+        return replace(self, base=base)
+
 
 def make_plane(
-    X, fx: int, fy: int, base, resolution: int = RESOLUTION, margin: float = MARGIN
+    X, fx: int, fy: int, base=None, resolution: int = RESOLUTION, margin: float = MARGIN
 ) -> Plane:
     """The plane over the range of columns ``fx`` and ``fy`` of ``X`` ``(n, n_features)``
-    (raw units) plus ``margin``; ``resolution`` cells per side."""
+    (raw units) plus ``margin``; ``resolution`` cells per side. ``base``: see
+    :class:`Plane` (None: to be filled with the session's training mean)."""
     X = np.asarray(X, np.float64)
     d = X.shape[1]
     if not (0 <= fx < d and 0 <= fy < d):
@@ -91,10 +100,9 @@ def make_plane(
         y0, y1 = span(float(X[:, fy].min()), float(X[:, fy].max()), margin)
     else:
         x0, x1, y0, y1 = -1.0, 1.0, -1.0, 1.0
-    base = np.asarray(base, np.float64).copy()
-    base.setflags(write=False)
     n = int(resolution)
-    return Plane(int(fx), int(fy), (x0, x1, y0, y1), (n, n), base)
+    plane = Plane(int(fx), int(fy), (x0, x1, y0, y1), (n, n))
+    return plane if base is None else plane.with_base(base)
 
 
 def _check_unit(session: Session, layer: int, unit: int) -> None:
