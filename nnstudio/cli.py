@@ -255,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if command == "predict":
             return _predict(args)
+        if command == "lr-find":
+            from .cli_tuning import lr_find
+
+            return lr_find(args)
         if command == "samples":
             return _samples()
         if command == "doctor":

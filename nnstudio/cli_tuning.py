@@ -40,3 +40,50 @@ def run_cv(ds, cfg, k, show: bool = True):
         f"(mean ± std over {k} folds)"
     )
     return res
+
+
+def lr_find(args) -> int:
+    """``nnstudio lr-find DATA [train options] [--json]``: the range test on the training
+    rows the same options would train on; prints the suggestion (stderr) and, with
+    ``--json``, ``{"suggested_lr", "lr", "loss"}`` as the last line of stdout."""
+    import json
+
+    from .cli import UserError, config_from_args
+    from .data import load_dataset
+    from .engine.lr_finder import lr_range_test
+    from .engine.trainer import TrainingDiverged
+    from .pipeline import build_session
+
+    cfg = config_from_args(args)
+    ds = load_dataset(args.data, target=args.target, task=args.task)
+    session = build_session(ds, cfg)
+    t = session.trainer
+    try:
+        result = lr_range_test(
+            session.net,
+            t.X,
+            t.Y,
+            optimizer=cfg.optimizer,
+            l2=cfg.l2,
+            batch_size=cfg.batch_size,
+            seed=cfg.seed,
+            momentum=cfg.momentum,
+            nesterov=cfg.nesterov,
+            task=ds.task,
+        )
+    except TrainingDiverged as exc:
+        raise UserError(str(exc)) from exc
+    if not args.quiet:
+        low = min(range(len(result.loss)), key=result.loss.__getitem__)
+        print(
+            f"{ds.describe()}\n{cfg.optimizer}, batch {cfg.batch_size}: swept the learning "
+            f"rate from {result.lr[0]:.3g} to {result.lr[-1]:.3g} in {len(result.lr)} steps "
+            f"({result.stopped}); lowest smoothed loss {result.loss[low]:.4g} at "
+            f"{result.lr[low]:.3g}\nsuggested learning rate: {result.suggested_lr:.3g} "
+            f"(--lr {result.suggested_lr:.2g})",
+            file=sys.stderr,
+            flush=True,
+        )
+    if args.json:
+        print(json.dumps(result.to_dict()), flush=True)
+    return 0
