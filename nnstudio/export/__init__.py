@@ -30,6 +30,7 @@ FORMATS = {
     "onnx": ("ONNX graph for ONNX Runtime and other runtimes", "model.onnx"),
     "torch": ("PyTorch module file: build_model(npz_path)", "model_torch.py"),
     "numpy": ("NumPy-only prediction script: predict.py MODEL.npz DATA.csv", "predict.py"),
+    "torch-train": ("PyTorch training script, one process or torchrun (DDP)", "train.py"),
 }
 
 

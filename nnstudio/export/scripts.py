@@ -15,7 +15,6 @@ A header comment names the model file and the nnstudio version it was exported f
 
 from __future__ import annotations
 
-import pprint
 import re
 from importlib import resources
 
@@ -57,10 +56,9 @@ def script_text(fmt: str, model: TrainedModel, model_name: str) -> str:
     text = _source(TEMPLATES[fmt])
     text = _INLINE.sub(lambda m: _inline(m.group(1), text), text)
     if fmt == "torch-train":
-        config = pprint.pformat(
-            train_config(model, model_name), indent=4, width=88, sort_dicts=False
-        )
-        text = _CONFIG.sub(lambda m: f"CONFIG = {config}", text)
+        items = train_config(model, model_name).items()
+        config = "CONFIG = {\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in items) + "}"
+        text = _CONFIG.sub(lambda m: config, text)
     header = (
         f"# Exported by nnstudio {__version__} from {model_name} "
         f"(nnstudio export --format {fmt}).\n"

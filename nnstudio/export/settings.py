@@ -3,10 +3,11 @@
 Model files record their training settings at the top level of ``meta`` (design.md,
 "Contracts added 2026-11-30"): ``optimizer``, ``lr``, ``batch_size``, ``epochs``, ``l2``,
 ``seed``, ``schedule``, ``patience`` (0: no early stopping), ``val_split``,
-``target_name``, ``task`` and ``best_epoch``, and ``restore_best``. Older files kept some of them under ``meta["training"]`` (the settings
-object as it was) or not at all. :func:`training_settings` reads each setting from the
-first place that has a usable value: the top level, then ``meta["training"]``, then the
-default of ``nnstudio train`` (and for ``lr``, the optimizer's default rate).
+``target_name``, ``task`` and ``best_epoch``, and ``restore_best``. Older files kept
+some of them under ``meta["training"]`` (the settings object as it was) or not at all.
+:func:`training_settings` reads each setting from the first place that has a usable
+value: the top level, then ``meta["training"]``, then the default of ``nnstudio train``
+(and for ``lr``, the optimizer's default rate).
 """
 
 from __future__ import annotations
