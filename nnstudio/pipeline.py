@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
@@ -38,6 +39,7 @@ from .engine.schedules import SCHEDULES
 from .engine.trainer import Trainer
 from .errors import NnstudioError
 from .io.model_file import TrainedModel
+from .io.project import ProjectFileError, load_project
 
 #: the widest hidden layer and the most hidden layers the app and CLI accept
 MAX_UNITS = 4096
@@ -221,6 +223,19 @@ def _real(value, rule: str, lo: float, hi: float | None = None, lo_open: bool = 
 def _whole(what: str, value, lo: int, hi: int) -> None:
     if not _is_int(value) or not lo <= value <= hi:
         raise ConfigError(f"{what} must be a whole number from {lo} to {hi}, got {_show(value)}")
+
+
+def read_project(path) -> tuple[dict, TrainConfig]:
+    """A project file's document and its validated training settings.
+
+    Any problem, with the file or with a setting in it (wrong type, out of range), is
+    one :class:`~nnstudio.io.project.ProjectFileError` that names the file."""
+    doc = load_project(path)
+    try:
+        cfg = TrainConfig.from_dict(doc["config"])
+    except ConfigError as exc:
+        raise ProjectFileError(f"{os.fspath(path)}: {exc}") from None
+    return doc, cfg
 
 
 def output_layer(ds: Dataset, cfg: TrainConfig) -> tuple[int, str, str]:

@@ -19,13 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "nnstudio"
 QT_ROOTS = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6", "PySide2", "shiboken2")
 QT_FREE_PACKAGES = ("engine", "data", "io", "insight", "bench")
-QT_FREE_MODULES = ("pipeline.py", "cli.py", "text.py", "errors.py")
+QT_FREE_MODULES = ("pipeline.py", "cli.py", "text.py", "errors.py", "untrusted.py")
 
 _PROBE = r"""
 import importlib, json, pkgutil, sys, tempfile, os
 
 import nnstudio
-names = ["nnstudio.pipeline", "nnstudio.cli", "nnstudio.text"]
+names = ["nnstudio.pipeline", "nnstudio.cli", "nnstudio.text", "nnstudio.untrusted"]
 for pkg in ("engine", "data", "io", "insight", "bench"):
     mod = importlib.import_module(f"nnstudio.{pkg}")
     names.append(mod.__name__)
@@ -132,14 +132,27 @@ def test_engine_imports_nothing_else_of_nnstudio():
     assert bad == [], "engine must import only itself:\n" + "\n".join(bad)
 
 
-def test_data_imports_only_itself_and_the_errors_module():
-    """The data layer stands alone: nnstudio.data.* and the leaf nnstudio.errors only."""
+#: modules that import nothing of nnstudio but nnstudio.errors, so any layer may use them
+LEAVES = ("nnstudio.errors", "nnstudio.untrusted")
+
+
+def test_data_imports_only_itself_and_the_leaf_modules():
+    """The data layer stands alone: nnstudio.data.* and the leaves (nnstudio.errors, and
+    nnstudio.untrusted, the guarded reader of untrusted bytes it shares with io) only."""
     bad = []
     for f in sorted((PKG / "data").rglob("*.py")):
         for line, name, level in _imports(f):
             outside = level == 0 and name.split(".")[0] == "nnstudio"
-            if (outside and not name.startswith(("nnstudio.data", "nnstudio.errors"))) or (
-                level > 1
-            ):
+            if (outside and not name.startswith(("nnstudio.data", *LEAVES))) or (level > 1):
                 bad.append(f"{f.relative_to(ROOT)}:{line}: {'.' * level}{name}")
-    assert bad == [], "data must import only itself and nnstudio.errors:\n" + "\n".join(bad)
+    assert bad == [], "data must import only itself and the leaves:\n" + "\n".join(bad)
+
+
+def test_leaf_modules_import_only_the_errors_module():
+    bad = []
+    for mod in LEAVES:
+        f = PKG / f"{mod.split('.')[1]}.py"
+        for line, name, level in _imports(f):
+            if level > 0 or (name.split(".")[0] == "nnstudio" and name != "nnstudio.errors"):
+                bad.append(f"{f.relative_to(ROOT)}:{line}: {'.' * level}{name}")
+    assert bad == [], "leaf modules may import only nnstudio.errors:\n" + "\n".join(bad)

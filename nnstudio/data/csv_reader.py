@@ -39,7 +39,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio.data.errors import DataError, empty_cell_error, show
-from nnstudio.data.reading import NPY_MAGIC, ZIP_MAGIC, is_number, read_bytes, read_text
+from nnstudio.data.reading import (
+    NPY_MAGIC,
+    ZIP_MAGIC,
+    is_number,
+    open_data_file,
+    read_bytes,
+    read_text,
+)
 
 __all__ = ["BLOCK_BYTES", "CsvColumns", "Progress", "Selector", "read_csv"]
 
@@ -193,10 +200,11 @@ class _Fast:
         cell-by-cell reader reports or reads exactly (encoding problems, bare CR line ends,
         odd quote counts)."""
         where = self.where
+        fh = open_data_file(where)  # a DataError for anything but a regular file
         try:
-            size = os.path.getsize(where)
-            fh = open(where, "rb")  # noqa: SIM115 - closed in the finally below
+            size = os.fstat(fh.fileno()).st_size
         except OSError:
+            fh.close()
             read_bytes(where)  # raises the DataError that fits
             raise _CellByCell from None
         decoder = codecs.getincrementaldecoder("utf-8")()

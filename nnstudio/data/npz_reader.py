@@ -3,83 +3,77 @@
 Rules: arrays ``X`` (n, d) numeric and ``y`` (n,) or (n, k); optional string arrays
 ``feature_names`` (d,) and ``target_name`` (scalar). Loaded with ``allow_pickle=False``:
 an archive holding pickled objects is refused, never unpickled. Every failure of the
-archive (not a zip, truncated, corrupt) is one DataError naming the file. What ``y``
+archive (not a zip, truncated, corrupt, sizes beyond the limits of
+:mod:`nnstudio.untrusted`) is one DataError naming the file. What ``y``
 means (labels or numbers) is :mod:`nnstudio.data.targets`' job.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from nnstudio.data.errors import DataError
-from nnstudio.data.reading import NPY_MAGIC, ZIP_MAGIC, read_bytes, string_values
+from nnstudio.data.reading import NPY_MAGIC, ZIP_MAGIC, data_error, folder_error, string_values
+from nnstudio.untrusted import read_npz as read_untrusted_npz
 
 __all__ = ["npz_features", "npz_features_for", "npz_names", "npz_target_name", "read_npz"]
 
 
+_NPZ_KEYS = ("X", "y", "feature_names", "target_name")
+_SAVE = "save it again with numpy.savez(file, X=X, y=y)"
+
+
 def read_npz(where: str, required: Sequence[str]) -> dict[str, np.ndarray]:
-    """All arrays of an NPZ archive, with every failure mode turned into a DataError."""
-    head = read_bytes(where, 8)
-    if not head:
+    """The arrays ``X``, ``y``, ``feature_names`` and ``target_name`` that the archive
+    has (``required`` ones must be there), read by the guarded reader of
+    :mod:`nnstudio.untrusted`: regular files only, sizes checked from the zip and
+    ``.npy`` headers before reading, no pickles; every failure is one DataError."""
+
+    def head_check(head: bytes) -> None:
+        if not head:
+            raise DataError(
+                f"{where}: the file is empty; save arrays X and y into it with "
+                "numpy.savez(file, X=X, y=y)",
+                path=where,
+            )
+        if head.startswith(NPY_MAGIC):
+            raise DataError(
+                f"{where}: holds a single NumPy array (.npy format), not named arrays X and "
+                "y; save with numpy.savez(file, X=X, y=y)",
+                path=where,
+            )
+        if not head.startswith(ZIP_MAGIC):
+            what = "pickled Python objects" if head[:1] == b"\x80" else "not a zip archive"
+            raise DataError(
+                f"{where}: is not an NPZ file ({what}); nnstudio reads arrays saved with "
+                "numpy.savez(file, X=X, y=y)",
+                path=where,
+            )
+
+    if Path(where).is_dir():
+        raise folder_error(where)
+    arrays = read_untrusted_npz(
+        where,
+        error=data_error(where),
+        what="NPZ file",
+        fix=_SAVE,
+        keys=tuple(dict.fromkeys((*required, *_NPZ_KEYS))),
+        head_check=head_check,
+        file_words="file",
+    )
+    missing = [k for k in required if k not in arrays]
+    if missing:
+        found = ", ".join(repr(k) for k in arrays.members) or "no arrays"
         raise DataError(
-            f"{where}: the file is empty; save arrays X and y into it with "
-            "numpy.savez(file, X=X, y=y)",
+            f"{where}: has no array {' or '.join(repr(m) for m in missing)} (found "
+            f"{found}); save features as X (n_samples, n_features) and targets as "
+            "y: numpy.savez(file, X=X, y=y)",
             path=where,
         )
-    if head.startswith(NPY_MAGIC):
-        raise DataError(
-            f"{where}: holds a single NumPy array (.npy format), not named arrays X and y; "
-            "save with numpy.savez(file, X=X, y=y)",
-            path=where,
-        )
-    if not head.startswith(ZIP_MAGIC):
-        what = "pickled Python objects" if head[:1] == b"\x80" else "not a zip archive"
-        raise DataError(
-            f"{where}: is not an NPZ file ({what}); nnstudio reads arrays saved with "
-            "numpy.savez(file, X=X, y=y)",
-            path=where,
-        )
-    out: dict[str, np.ndarray] = {}
-    try:
-        # Open the file ourselves: np.load(path) leaks its handle when the zip is corrupt.
-        with open(where, "rb") as fh, np.load(fh, allow_pickle=False) as archive:
-            names = list(archive.files)
-            missing = [k for k in required if k not in names]
-            if missing:
-                found = ", ".join(repr(k) for k in names) or "no arrays"
-                raise DataError(
-                    f"{where}: has no array {' or '.join(repr(m) for m in missing)} (found "
-                    f"{found}); save features as X (n_samples, n_features) and targets as "
-                    "y: numpy.savez(file, X=X, y=y)",
-                    path=where,
-                )
-            for key in names:
-                if key not in (*required, "X", "y", "feature_names", "target_name"):
-                    continue
-                try:
-                    out[key] = archive[key]
-                except ValueError as exc:
-                    if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-                        raise DataError(
-                            f"{where}: array {key!r} holds pickled Python objects, which "
-                            "nnstudio never loads (they can run code); save plain numeric "
-                            "or string arrays",
-                            path=where,
-                            column=key,
-                        ) from None
-                    raise
-    except DataError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise DataError(
-            f"{where}: cannot be read as NPZ ({exc}); the file is truncated or corrupt: "
-            "save it again with numpy.savez",
-            path=where,
-        ) from None
-    return out
+    return dict(arrays)
 
 
 def npz_features(where: str, X: np.ndarray) -> np.ndarray:
@@ -151,13 +145,32 @@ def npz_target_name(where: str, name: np.ndarray | None) -> str:
 
 
 def npz_features_for(where: str, names: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The columns of ``X`` a model with features ``names`` needs, for prediction.
+
+    With a ``feature_names`` array, columns are picked by name, exactly as CSV columns
+    are (any order, extra columns ignored, a missing name is a DataError). Without one,
+    ``X``'s columns are the features in order, and their number must match."""
     arrays = read_npz(where, required=("X",))
     X = npz_features(where, arrays["X"])
     if "feature_names" in arrays:
         have = npz_names(where, arrays["feature_names"], X.shape[1])
-        if set(names) <= set(have):
-            X = X[:, [have.index(n) for n in names]]
-    if X.shape[1] != len(names):
+        missing = [n for n in names if n not in have]
+        if missing:
+            count = (
+                f"array X has {X.shape[1]} columns but the model needs {len(names)}; "
+                if X.shape[1] != len(names)
+                else ""
+            )
+            shown = ", ".join(repr(h) for h in have[:30]) + (", ..." if len(have) > 30 else "")
+            raise DataError(
+                f"{where}: {count}its feature_names have no column "
+                f"{', '.join(repr(m) for m in missing[:10])}, which the model needs "
+                f"(available columns: {shown}); save X with the model's feature columns",
+                path=where,
+                column=missing[0],
+            )
+        X = X[:, [have.index(n) for n in names]]
+    elif X.shape[1] != len(names):
         raise DataError(
             f"{where}: array X has {X.shape[1]} columns but the model needs {len(names)} "
             f"({', '.join(names[:10])}); save X with those columns",

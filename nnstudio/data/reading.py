@@ -6,24 +6,29 @@ with every operating-system failure (missing, permission, folder) and every enco
 problem (UTF-16, NUL bytes, bytes that are not UTF-8) turned into one
 :class:`~nnstudio.data.errors.DataError` that names the file and, for text, the line.
 Parsing the table is :mod:`nnstudio.data.csv_reader`'s job; the NPZ archive is
-:mod:`nnstudio.data.npz_reader`'s.
+:mod:`nnstudio.data.npz_reader`'s. Only regular files are read (see
+:mod:`nnstudio.untrusted`): ``/dev/zero``, a FIFO or a folder is refused up front.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from nnstudio.data.errors import DataError
+from nnstudio.untrusted import open_regular
 
 __all__ = [
     "NPY_MAGIC",
     "ZIP_MAGIC",
+    "data_error",
     "file_kind",
     "folder_error",
     "fspath",
     "is_number",
     "line_of",
+    "open_data_file",
     "read_bytes",
     "read_text",
     "string_values",
@@ -48,15 +53,36 @@ def fspath(source) -> str:
 
 def file_kind(where: str) -> str | None:
     """``"npz"`` or ``"csv"`` for an existing file (by its ending, or by its first bytes
-    for a zip or ``.npy``), None if there is no file at ``where``."""
+    for a zip or ``.npy``), None if there is no file at ``where``.
+
+    A folder, a device (``/dev/zero``), a FIFO or a socket is a DataError before a byte
+    is read: only regular files are data."""
     path = Path(where)
-    if not (where and path.exists()):
+    if not (where and "\x00" not in where and path.exists()):
         return None
     if path.is_dir():
         raise folder_error(where)
-    if path.suffix.lower() in (".npz", ".npy") or _sniff(path).startswith((*ZIP_MAGIC, NPY_MAGIC)):
+    with open_data_file(where) as fh:  # refuses what is not a regular file
+        try:
+            head = fh.read(8)
+        except OSError:
+            head = b""
+    if path.suffix.lower() in (".npz", ".npy") or head.startswith((*ZIP_MAGIC, NPY_MAGIC)):
         return "npz"
     return "csv"
+
+
+def data_error(where: str):
+    """A factory of DataErrors about the file ``where`` (for :mod:`nnstudio.untrusted`)."""
+    return lambda message: DataError(message, path=where)
+
+
+def open_data_file(where: str) -> BinaryIO:
+    """``where`` opened for binary reading if it is a regular file, else a DataError
+    (missing, a folder, a device, a FIFO, a socket, no permission)."""
+    if Path(where).is_dir():
+        raise folder_error(where)
+    return open_regular(where, error=data_error(where), what="file")
 
 
 def folder_error(where: str) -> DataError:
@@ -66,34 +92,15 @@ def folder_error(where: str) -> DataError:
     )
 
 
-def _sniff(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(8)
-    except OSError:
-        return b""
-
-
 def read_bytes(where: str, limit: int = -1) -> bytes:
     """The file's bytes (the first ``limit`` only, if given), or a DataError."""
-    path = Path(where)
-    try:
-        if path.is_dir():
-            raise folder_error(where)
-        with open(path, "rb") as fh:
+    with open_data_file(where) as fh:
+        try:
             return fh.read(limit)
-    except FileNotFoundError:
-        raise DataError(f"{where}: no such file; check the path", path=where) from None
-    except PermissionError:
-        raise DataError(
-            f"{where}: permission denied; check that you may read this file", path=where
-        ) from None
-    except IsADirectoryError:
-        raise folder_error(where) from None
-    except OSError as exc:
-        raise DataError(
-            f"{where}: cannot be read ({exc.strerror or exc}); check the file", path=where
-        ) from None
+        except OSError as exc:
+            raise DataError(
+                f"{where}: cannot be read ({exc.strerror or exc}); check the file", path=where
+            ) from None
 
 
 def line_of(data: bytes, offset: int) -> int:

@@ -17,8 +17,8 @@ The engine keeps ``W`` as (fan_in, fan_out); this module transposes on the way i
 from __future__ import annotations
 
 import json
+import math
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from ..engine.activations import ACTIVATIONS
 from ..engine.losses import LOSSES, check_pair
 from ..engine.network import MLP
 from ..engine.trainer import class_probabilities, predicted_classes
+from ..untrusted import loads_json, read_npz
 from .atomic import atomic_writer
 
 FORMAT = "nnstudio.mlp"
@@ -120,40 +121,32 @@ def save_model(model: TrainedModel, path: str | os.PathLike) -> None:
 
 
 def load_model(path: str | os.PathLike) -> TrainedModel:
-    """Read a model file, checking every key, shape and name against the contract."""
-    name = Path(path).name
-    if not os.path.exists(path):
-        raise ModelFileError(f"{path}: no such model file; check the path")
-    if os.path.isdir(path):
-        raise ModelFileError(f"{path}: is a folder, not a model file; pick the .npz file")
-    # np.load reports any file that is neither zip nor .npy as "pickled data"; say what
-    # the file really is instead (a CSV given as the model is the common case).
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise ModelFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if not head.startswith(b"PK"):
-        what = "a pickle" if head[:1] == b"\x80" else "not a zip archive"
-        raise ModelFileError(
-            f"{name}: not an .npz model file ({what}); choose a model file saved by nnstudio"
-        )
-    try:
-        # Open the file here: np.load leaks its own handle when the zip is truncated.
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
+    """Read a model file, checking every key, shape, type and name against the contract.
+
+    Whatever the file holds, the result is a model or one :class:`ModelFileError` naming
+    the file: the archive is read by :func:`nnstudio.untrusted.read_npz` (regular files
+    only, sizes checked from the headers, no pickles) and the meta JSON by
+    :func:`~nnstudio.untrusted.loads_json` (bounded nesting), then every value is
+    checked by type and range."""
+    shown = os.fspath(path)
+    name = Path(shown).name
+
+    def head_check(head: bytes) -> None:
+        # Say what the file really is (a CSV given as the model is the common case).
+        if not head.startswith(b"PK"):
+            what = "a pickle" if head[:1] == b"\x80" else "not a zip archive"
+            what = "an empty file" if not head else what
             raise ModelFileError(
-                f"{name}: holds pickled Python objects, which nnstudio never loads; "
-                "export the model again with nnstudio"
-            ) from exc
-        raise ModelFileError(f"{name}: not a readable .npz model file ({exc})") from exc
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
-        raise ModelFileError(
-            f"{name}: not a valid .npz model file (truncated or corrupt: {exc}); "
-            "export the model again"
-        ) from exc
+                f"{name}: not an .npz model file ({what}); choose a model file saved by nnstudio"
+            )
+
+    arrays = read_npz(
+        shown,
+        error=ModelFileError,
+        what="model file",
+        fix="export the model again with nnstudio",
+        head_check=head_check,
+    )
     return _from_arrays(name, arrays)
 
 
@@ -170,14 +163,11 @@ def _from_arrays(name: str, arrays: dict[str, np.ndarray]) -> TrainedModel:
             f"'meta' must be a 0-d string array of JSON, not {arrays['meta'].dtype} of shape "
             f"{arrays['meta'].shape}; export the model again",
         )
-    try:
-        meta = json.loads(str(arrays["meta"][()]))
-    except (ValueError, TypeError, IndexError) as exc:
-        raise _fail(name, f"'meta' is not valid JSON ({exc}); export the model again") from exc
+    meta = loads_json(str(arrays["meta"][()]), error=ModelFileError, where=name, what="'meta'")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _fail(name, f"'meta' does not say format {FORMAT!r}; not an nnstudio model file")
     version = meta.get("version")
-    if not isinstance(version, int):
+    if type(version) is not int:
         raise _fail(name, "'meta' has no integer version")
     if version > VERSION:
         raise _fail(
@@ -190,22 +180,32 @@ def _from_arrays(name: str, arrays: dict[str, np.ndarray]) -> TrainedModel:
     if (
         not isinstance(sizes, list)
         or len(sizes) < 2
-        or not all(isinstance(s, int) and s >= 1 for s in sizes)
+        or not all(type(s) is int and s >= 1 for s in sizes)
     ):
-        raise _fail(name, f"'layer_sizes' must be a list of >= 2 positive integers, got {sizes!r}")
+        raise _fail(
+            name, f"'layer_sizes' must be a list of >= 2 positive integers, got {_short(sizes)}"
+        )
     if not isinstance(acts, list) or len(acts) != len(sizes) - 1:
         raise _fail(name, f"'activations' must list one name per dense layer ({len(sizes) - 1})")
     for a in acts:
-        if a not in ACTIVATIONS:
-            raise _fail(name, f"unknown activation {a!r}; known ones are {', '.join(ACTIVATIONS)}")
+        if not isinstance(a, str) or a not in ACTIVATIONS:
+            raise _fail(
+                name, f"unknown activation {_short(a)}; known ones are {', '.join(ACTIVATIONS)}"
+            )
     if "softmax" in acts[:-1]:
         raise _fail(name, "softmax is only allowed on the output layer")
     task = meta.get("task")
-    if task not in ("classification", "regression"):
-        raise _fail(name, f"'task' must be classification or regression, got {task!r}")
+    if not isinstance(task, str) or task not in ("classification", "regression"):
+        raise _fail(name, f"'task' must be classification or regression, got {_short(task)}")
+    if task == "classification" and acts[-1] not in ("softmax", "sigmoid"):
+        raise _fail(
+            name,
+            f"a classification model needs a softmax or sigmoid output (probabilities), not "
+            f"{acts[-1]!r}",
+        )
     loss = meta.get("loss") or ("mse" if task == "regression" else None)
-    if loss not in LOSSES:
-        raise _fail(name, f"unknown loss {loss!r}; known ones are {', '.join(LOSSES)}")
+    if not isinstance(loss, str) or loss not in LOSSES:
+        raise _fail(name, f"unknown loss {_short(loss)}; known ones are {', '.join(LOSSES)}")
     try:
         check_pair(acts[-1], loss)
     except ValueError as exc:
@@ -237,15 +237,14 @@ def _from_arrays(name: str, arrays: dict[str, np.ndarray]) -> TrainedModel:
             t_scale = _get(name, arrays, "target.scale", (n_out,)).astype(np.float64)
     classes = meta.get("classes")
     if task == "classification":
-        want = 2 if n_out == 1 else n_out
-        if not isinstance(classes, list) or len(classes) != want:
-            raise _fail(
-                name,
-                f"'classes' must list {want} labels for {n_out} output unit(s), got {classes!r}",
-            )
-    features = meta.get("feature_names") or [f"x{j + 1}" for j in range(n_in)]
-    if not isinstance(features, list) or len(features) != n_in:
-        raise _fail(name, f"'feature_names' must list {n_in} names")
+        _check_classes(name, classes, 2 if n_out == 1 else n_out, n_out)
+    features = meta.get("feature_names")
+    if features is None:
+        features = [f"x{j + 1}" for j in range(n_in)]
+    _check_feature_names(name, features, n_in)
+    target_name = meta.get("target_name")
+    if target_name is not None and not isinstance(target_name, str):
+        raise _fail(name, f"'target_name' must be a string, got {_short(target_name)}")
     dtype = meta.get("dtype")
     dtype = dtype if dtype in ("float32", "float64") else weights[0].dtype
     if np.dtype(dtype) not in (np.float32, np.float64):
@@ -270,13 +269,54 @@ def _from_arrays(name: str, arrays: dict[str, np.ndarray]) -> TrainedModel:
         task=task,
         input_mean=mean,
         input_scale=scale,
-        feature_names=[str(f) for f in features],
-        target_name=str(meta.get("target_name") or "target"),
+        feature_names=list(features),
+        target_name=target_name or "target",
         classes=classes if task == "classification" else None,
         target_mean=t_mean,
         target_scale=t_scale,
         extra={k: v for k, v in meta.items() if k not in known},
     )
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_classes(name: str, classes, want: int, n_out: int) -> None:
+    """``classes``: ``want`` distinct labels, each a string, a whole number or a finite
+    number (the JSON a model file can hold); never lists, objects, null or booleans."""
+    if not isinstance(classes, list) or len(classes) != want:
+        raise _fail(
+            name,
+            f"'classes' must list {want} labels for {n_out} output unit(s), got {_short(classes)}",
+        )
+    for c in classes:
+        ok = isinstance(c, str) or (
+            isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c)
+        )
+        if not ok:
+            raise _fail(name, f"class label {_short(c)} is not a string or a finite number")
+    if len({(type(c) is str, c) for c in classes}) != len(classes):
+        raise _fail(name, f"'classes' lists a label twice: {_short(classes)}")
+
+
+def _check_feature_names(name: str, features, n_in: int) -> None:
+    """One distinct, non-empty string per input feature: predict picks columns by them."""
+    if not isinstance(features, list) or len(features) != n_in:
+        raise _fail(name, f"'feature_names' must list {n_in} names")
+    bad = next((f for f in features if not isinstance(f, str) or not f.strip()), None)
+    if bad is not None or any(not isinstance(f, str) for f in features):
+        raise _fail(name, f"'feature_names' holds {_short(bad)}, not a column name")
+    seen: set[str] = set()
+    for f in features:
+        if f in seen:
+            raise _fail(
+                name,
+                f"'feature_names' lists {f!r} twice, so the model's columns are ambiguous; "
+                "train the model again with distinct column names",
+            )
+        seen.add(f)
 
 
 def _get(name: str, arrays: dict, key: str, shape: tuple) -> np.ndarray:
