@@ -22,6 +22,7 @@ No Qt here; the app's ``epochSlider`` and ``restoreEpochButton`` are views of th
 from __future__ import annotations
 
 import bisect
+import threading
 
 from .engine.network import MLP
 from .engine.trainer import Checkpoint, EpochReport, Trainer
@@ -43,19 +44,23 @@ class Timeline:
         self._checkpoints: list[Checkpoint] = []
         self._sizes: list[int] = []
         self.thinned = 0  # checkpoints dropped to stay within the budget
+        # The training thread records while the GUI thread reads epochs: one lock.
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ reading
     @property
     def epochs(self) -> list[int]:
         """The recorded epochs, ascending."""
-        return list(self._epochs)
+        with self._lock:
+            return list(self._epochs)
 
     def __len__(self) -> int:
         return len(self._epochs)
 
     def __contains__(self, epoch: int) -> bool:
-        i = bisect.bisect_left(self._epochs, epoch)
-        return i < len(self._epochs) and self._epochs[i] == epoch
+        with self._lock:
+            i = bisect.bisect_left(self._epochs, epoch)
+            return i < len(self._epochs) and self._epochs[i] == epoch
 
     @property
     def nbytes(self) -> int:
@@ -63,10 +68,11 @@ class Timeline:
 
     def checkpoint(self, epoch: int) -> Checkpoint:
         """The checkpoint of a recorded ``epoch``; ``KeyError`` if it is not recorded."""
-        i = bisect.bisect_left(self._epochs, epoch)
-        if i == len(self._epochs) or self._epochs[i] != epoch:
-            raise KeyError(f"epoch {epoch} is not in the timeline")
-        return self._checkpoints[i]
+        with self._lock:
+            i = bisect.bisect_left(self._epochs, epoch)
+            if i == len(self._epochs) or self._epochs[i] != epoch:
+                raise KeyError(f"epoch {epoch} is not in the timeline")
+            return self._checkpoints[i]
 
     def report(self, epoch: int) -> EpochReport | None:
         """The ``EpochReport`` of a recorded ``epoch`` (None for epoch 0)."""
@@ -88,26 +94,31 @@ class Timeline:
         earlier one, after a restore that was not followed by ``truncate``) replaces it
         and drops everything after it."""
         cp = trainer.checkpoint()
-        self.truncate(cp.epoch - 1)
-        self._epochs.append(cp.epoch)
-        self._checkpoints.append(cp)
-        self._sizes.append(cp.nbytes)
-        self._thin()
+        size = cp.nbytes
+        with self._lock:
+            self.truncate(cp.epoch - 1)
+            self._epochs.append(cp.epoch)
+            self._checkpoints.append(cp)
+            self._sizes.append(size)
+            self._thin()
         return cp.epoch
 
     def restore(self, trainer: Trainer, epoch: int) -> None:
         """Make ``epoch``'s state the trainer's and drop the later checkpoints."""
-        trainer.restore_checkpoint(self.checkpoint(epoch))
-        self.truncate(epoch)
+        with self._lock:
+            trainer.restore_checkpoint(self.checkpoint(epoch))
+            self.truncate(epoch)
 
     def truncate(self, epoch: int) -> None:
         """Drop the checkpoints after ``epoch``."""
-        i = bisect.bisect_right(self._epochs, epoch)
-        del self._epochs[i:], self._checkpoints[i:], self._sizes[i:]
+        with self._lock:
+            i = bisect.bisect_right(self._epochs, epoch)
+            del self._epochs[i:], self._checkpoints[i:], self._sizes[i:]
 
     def clear(self) -> None:
-        self.truncate(-1)
-        self.thinned = 0
+        with self._lock:
+            self.truncate(-1)
+            self.thinned = 0
 
     def _thin(self) -> None:
         while self.nbytes > self.budget and len(self._epochs) > 2:

@@ -30,7 +30,9 @@ from nnstudio.app.threads import make_thread
 from nnstudio.app.worker import TrainingUpdate, TrainingWorker
 from nnstudio.data.dataset import Dataset
 from nnstudio.errors import NnstudioError
+from nnstudio.pacing import Pacer
 from nnstudio.pipeline import Session, TrainConfig, build_session, output_layer, session_key
+from nnstudio.timeline import Timeline
 
 __all__ = ["IDLE", "PAUSED", "RUNNING", "RunEnded", "TrainingController"]
 
@@ -101,6 +103,10 @@ class TrainingController(QObject):
         self._stop_asked = False  # the user pressed Stop (vs. the epochs ran out)
         self._queued: _Start | None = None
         self._run_id = 0
+        #: the speed of every run (the speed slider sets it, the worker waits on it)
+        self.pacer = Pacer()
+        #: the checkpoints of the current session's epochs (cleared with the session)
+        self.timeline = Timeline()
 
     # ------------------------------------------------------------------ reading
     @property
@@ -143,6 +149,7 @@ class TrainingController(QObject):
             raise RuntimeError("set_session while a run exists")
         self._session = session
         self._session_key = None if session is None else session_key(ds, cfg)
+        self.timeline.clear()
         self.sessionChanged.emit(session)
         self._set_state(IDLE)
 
@@ -221,6 +228,12 @@ class TrainingController(QObject):
         self._worker.set_epochs(epochs)
         return True
 
+    def restore_epoch(self, epoch: int) -> None:
+        """Make recorded ``epoch``'s weights (and optimizer and shuffle state) the
+        session's and drop the later checkpoints; the next Train continues from there.
+        Idle or paused only (a running worker is paused for the moment of the restore)."""
+        self.read_session(lambda session: self.timeline.restore(session.trainer, epoch))
+
     def stop_and_wait(self, timeout_ms: int = STOP_TIMEOUT_MS) -> bool:
         """Stop the run and wait at most ``timeout_ms`` for its thread; deliver its last
         signals. True if no run is left."""
@@ -277,12 +290,15 @@ class TrainingController(QObject):
             grid=grid,
             max_drawn_parameters=MAX_DRAWN_PARAMETERS,
             pause_after_epoch=start.pause_after_epoch,
+            pacer=self.pacer,
+            timeline=self.timeline,
         )
         if session is None:
             if self._session is not None:
                 self._session = None
                 self._session_key = None
                 self.sessionChanged.emit(None)
+            self.timeline.clear()
             self.runStarted.emit()
             worker = TrainingWorker(factory=lambda: build_session(ds, cfg), **kwargs)
         else:

@@ -36,6 +36,7 @@ from nnstudio.app.layer_table import LayerTable
 from nnstudio.app.layout import arrange
 from nnstudio.app.menus import build_menus
 from nnstudio.app.network_view import NetworkView
+from nnstudio.app.playback import PlaybackBar
 from nnstudio.app.plots import TrainingPlots
 from nnstudio.app.recent_files import RecentFiles
 from nnstudio.app.run_views import RunViews
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
         self.loss_label = self.status.loss_label
         self.speed_label = self.status.speed_label
         self.recent = RecentFiles(self.recent_menu, self._settings, self)
+        # Speed and the epoch timeline: a row between the buttons and the plots.
+        self.playback = PlaybackBar(self)
+        self.tabs.parentWidget().layout().insertWidget(1, self.playback)
         self._connect()
         window_state.restore(self)
         self._on_state_changed(IDLE)

@@ -12,6 +12,11 @@ norms, and, every ~200 ms, the decision surface on the boundary grid and copies 
 weights. All the NumPy work (including the surface) happens in this thread; the GUI
 thread only copies numbers into plot items.
 
+Slow motion and the timeline: with a :class:`~nnstudio.pacing.Pacer` the loop waits
+between steps on the pacer's event (a speed change, stop or pause ends the wait at once),
+never the GUI thread; with a :class:`~nnstudio.timeline.Timeline` it records a checkpoint
+of epoch 0 and of every epoch that ends, inside ``step_lock``.
+
 Thread safety: while the worker runs, only the worker touches the session (trainer,
 network). The GUI thread talks to it only through the methods marked thread-safe below.
 """
@@ -30,7 +35,9 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.app.threads import make_thread
 from nnstudio.engine.trainer import EpochReport, TrainingDiverged
+from nnstudio.pacing import Pacer
 from nnstudio.pipeline import Session
+from nnstudio.timeline import Timeline
 
 __all__ = ["TrainingUpdate", "TrainingWorker", "make_thread"]
 
@@ -94,8 +101,12 @@ class TrainingWorker(QObject):
         max_rate: float = MAX_UPDATES_PER_SECOND,
         extras_interval: float = EXTRAS_INTERVAL,
         max_drawn_parameters: int | None = None,
+        pacer: Pacer | None = None,
+        timeline: Timeline | None = None,
     ) -> None:
         super().__init__()
+        self._pacer = pacer  # slow motion: waits between steps (on this thread)
+        self._timeline = timeline  # a checkpoint after every epoch
         if (session is None) == (factory is None):
             raise ValueError("give exactly one of session and factory")
         self._session = session
@@ -128,10 +139,14 @@ class TrainingWorker(QObject):
             self._final_extras = False
         self._stop.set()
         self._resume.set()
+        if self._pacer is not None:
+            self._pacer.wake()
 
     def pause(self) -> None:
         """Thread-safe: wait before the next step until :meth:`resume` or :meth:`stop`."""
         self._resume.clear()
+        if self._pacer is not None:
+            self._pacer.wake()
 
     def resume(self) -> None:
         """Thread-safe: continue a paused run."""
@@ -219,6 +234,9 @@ class TrainingWorker(QObject):
         trainer = self._session.trainer
         self._t_emit = time.perf_counter()
         self._t_extras = -math.inf
+        if self._timeline is not None and trainer.step_count == 0 and not len(self._timeline):
+            self._timeline.record(trainer)  # epoch 0: the weights training starts from
+        interrupted = lambda: self._stop.is_set() or not self._resume.is_set()  # noqa: E731
         while not self._stop.is_set():
             if not self._resume.is_set():
                 self._emit(extras=True)
@@ -232,11 +250,15 @@ class TrainingWorker(QObject):
                 self.pausedChanged.emit(False)
                 self._t_emit = time.perf_counter()
                 self._samples = 0
+                if self._pacer is not None:
+                    self._pacer.restart()
             with self.step_lock:
                 self._apply_pending(trainer)
                 if trainer.done:
                     break
                 rep = trainer.step()
+                if rep.epoch_report is not None and self._timeline is not None:
+                    self._timeline.record(trainer)
             self._steps.append(rep.step)
             self._norms.append(rep.grad_norms)
             self._batch_loss = rep.loss
@@ -249,6 +271,8 @@ class TrainingWorker(QObject):
             now = time.perf_counter()
             if now - self._t_emit >= self._min_gap:
                 self._emit(extras=now - self._t_extras >= self._extras_gap())
+            if self._pacer is not None:
+                self._pacer.wait(interrupted)
         self._emit(final=True, extras=self._final_extras)
 
     def _apply_pending(self, trainer) -> None:
