@@ -30,6 +30,7 @@ from nnstudio.app.boundary_view import BoundaryView
 from nnstudio.app.controller import IDLE, PAUSED, RUNNING, RunEnded, TrainingController
 from nnstudio.app.data_panel import DataPanel
 from nnstudio.app.drops import dropped_path
+from nnstudio.app.export_dialog import ExportActions
 from nnstudio.app.file_actions import FileActions
 from nnstudio.app.icon import app_icon
 from nnstudio.app.layer_table import LayerTable
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
 
         self._build_widgets()
         self.files = FileActions(self)
+        self.exports = ExportActions(self)
         build_menus(self)
         self.status = StatusLabels(self.statusBar())
         self.run_views = RunViews(
@@ -422,6 +424,10 @@ class MainWindow(QMainWindow):
     def export_weights(self, path: str | os.PathLike) -> bool:
         """Write the current network and its preprocessing to a model file (.npz)."""
         return self.files.export_weights(path)
+
+    def export_model(self, path: str | os.PathLike, fmt: str) -> bool:
+        """Export the network as ``fmt`` (onnx, torch, numpy, torch-train) to ``path``."""
+        return self.exports.export_model(path, fmt)
 
     def import_weights(self, path: str | os.PathLike) -> bool:
         """Load a model file into a new session on the current data."""

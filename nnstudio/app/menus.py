@@ -67,6 +67,7 @@ def build_menus(w: QMainWindow) -> None:
     file_menu.addAction(f.save_project_action)
     file_menu.addSeparator()
     file_menu.addAction(f.export_action)
+    file_menu.addAction(w.exports.export_as_action)
     file_menu.addAction(f.import_action)
     file_menu.addSeparator()
     file_menu.addAction(w.quit_action)

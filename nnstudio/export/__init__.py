@@ -23,7 +23,14 @@ from pathlib import Path
 
 from ..errors import NnstudioError
 
-__all__ = ["FORMATS", "ExportError", "export_model", "default_file_name"]
+__all__ = [
+    "FORMATS",
+    "NEEDS_MODEL_FILE",
+    "ExportError",
+    "default_file_name",
+    "export_model",
+    "export_trained",
+]
 
 #: format name -> (one-line description, default file name)
 FORMATS = {
@@ -66,9 +73,17 @@ def export_model(model_path: str | os.PathLike, fmt: str, out: str | os.PathLike
     from ..io.model_file import load_model
 
     _check_format(fmt)
+    check_output_path(Path(out))
+    return export_trained(load_model(model_path), fmt, out, Path(model_path).name)
+
+
+def export_trained(model, fmt: str, out: str | os.PathLike, model_name: str) -> Path:
+    """Write ``model`` (a ``TrainedModel``, e.g. the app's current network) as format
+    ``fmt`` to ``out``; ``model_name`` is the model file the export names (the script
+    formats read a model file when they run). Raises ``ExportError``."""
+    _check_format(fmt)
     out = Path(out)
     check_output_path(out)
-    model = load_model(model_path)
     if fmt == "onnx":
         from .onnx_graph import onnx_bytes
 
@@ -76,9 +91,13 @@ def export_model(model_path: str | os.PathLike, fmt: str, out: str | os.PathLike
     else:
         from .scripts import script_text
 
-        data = script_text(fmt, model, Path(model_path).name).encode("utf-8")
+        data = script_text(fmt, model, model_name).encode("utf-8")
     write_bytes(out, data)
     return out
+
+
+#: formats whose output reads a model file when it runs (torch, numpy)
+NEEDS_MODEL_FILE = ("torch", "numpy")
 
 
 def check_output_path(out: Path) -> None:
