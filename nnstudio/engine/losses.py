@@ -12,7 +12,7 @@ and ``k`` output units:
 
 For softmax + cross_entropy and sigmoid + binary_cross_entropy the gradient with respect to
 the output layer's pre-activation ``Z`` is ``(A - Y) / m`` exactly: the activation's
-derivative cancels against the loss's. ``output_delta`` uses that fused form for these two
+derivative cancels against the loss's. ``loss_and_delta`` uses that fused form for these two
 pairs. mse pairs with any output activation and goes through the activation derivative.
 Any other pair is refused by ``check_pair`` with a message that says what to pick.
 """
@@ -79,20 +79,18 @@ def loss_value(loss: str, A: np.ndarray, Y: np.ndarray) -> float:
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def output_delta(
-    loss: str,
-    activation: str,
-    A: np.ndarray,
-    Y: np.ndarray,
-    out: np.ndarray,
-) -> np.ndarray:
-    """dL/dZ of the output layer, written into ``out`` (shaped like ``A``)."""
+def loss_and_delta(loss: str, activation: str, A: np.ndarray, Y: np.ndarray, out: np.ndarray):
+    """The batch loss of output ``A`` against ``Y``, and dL/dZ of the output layer written
+    into ``out`` (shaped like ``A``). Both start from ``A - Y``, computed once (for mse
+    the loss is ``|A - Y|^2 / 2m``)."""
     m = A.shape[0]
-    np.subtract(A, Y, out=out)
+    np.subtract(A, Y, out=out)  # A - Y
+    value = float(np.vdot(out, out)) / (2 * m) if loss == "mse" else loss_value(loss, A, Y)
     out *= 1.0 / m
-    if (activation, loss) in FUSED_PAIRS:
-        return out
+    if (activation, loss) in FUSED_PAIRS:  # dL/dZ = (A - Y) / m
+        return value
     if loss != "mse":
         check_pair(activation, loss)
     # mse: dL/dA = (A - Y) / m, then through the activation's derivative
-    return DERIVATIVES[activation](None, A, out)
+    DERIVATIVES[activation](None, A, out)
+    return value

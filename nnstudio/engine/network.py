@@ -28,6 +28,7 @@ mathematics is in ``loop.py`` and exists to check this one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ import numpy as np
 
 from . import activations as _act
 from .initializers import INITIALIZERS, default_initializer
-from .losses import check_pair, default_loss, loss_value, output_delta
+from .losses import check_pair, default_loss, loss_and_delta, loss_value
 
 
 def as_dtype(dtype) -> np.dtype:
@@ -53,28 +54,32 @@ def parameter_count(layer_sizes: Sequence[int]) -> int:
 
 def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, f: str, A: np.ndarray):
     """One layer forward: ``A = f(A_prev @ W + b)``, written into ``A (m, fan_out)``."""
-    np.matmul(A_prev, W, out=A)  # Z = A_prev @ W
-    A += b  #                                   + b
+    product(A_prev, W, out=A)  # Z = A_prev @ W
+    A += b  #                              + b
     return _act.ACTIVATIONS[f](A)  # A = f(Z), in place
 
 
 def dense_backward(A_prev, dZ, W, dW, db, dA_prev=None) -> None:
     """One layer backward, from ``dZ = dL/dZ (m, fan_out)``: fills ``dW (fan_in,
-    fan_out)``, ``db (fan_out,)`` and, unless it is ``None``, ``dA_prev (m, fan_in)``.
-
-    (For one example, ``m = 1``, ``A_prev.T @ dZ`` is an outer product, which an
-    element-wise multiply computes several times faster than BLAS's matrix product.)"""
-    _matmul_or_outer(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
+    fan_out)``, ``db (fan_out,)`` and, unless it is ``None``, ``dA_prev (m, fan_in)``."""
+    product(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
     np.add.reduce(dZ, axis=0, out=db)  # db = dZ.sum(0)
     if dA_prev is not None:
-        np.matmul(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
+        product(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
 
 
-def _matmul_or_outer(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``a @ b`` into ``out``; as a broadcast multiply when the inner dimension is 1."""
-    if a.shape[1] == 1:
-        return np.multiply(a, b, out=out)
-    return np.matmul(a, b, out=out)
+def product(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``a @ b`` written into ``out``, by the cheapest call that gives it.
+
+    ``np.dot`` costs a third of ``np.matmul``'s call overhead on small arrays, and with
+    an inner dimension of 1 (one example's ``dW``, an outer product) it is 5x faster than
+    ``np.matmul`` and 2x faster than a broadcast multiply (measured on OpenBLAS 0.3.31);
+    on large arrays both run BLAS's gemm. It writes only into a C-ordered ``out``, so an
+    F-ordered ``out`` takes the transposed product ``b.T @ a.T`` into ``out.T``."""
+    if out.flags.c_contiguous:
+        return np.dot(a, b, out=out)
+    np.dot(b.T, a.T, out=out.T)
+    return out
 
 
 @dataclass
@@ -124,10 +129,11 @@ class _Blocks:
         self.orders = list(orders)
         self.dtype = dtype
 
-    def new(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
-        """Two zeroed blocks and the weight and bias views into them."""
-        wblock = np.zeros(self.weight_size, self.dtype)
-        bblock = np.zeros(self.bias_size, self.dtype)
+    def new(self) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+        """Zeroed memory ``[weights block | biases block]`` and the weight and bias views
+        into it."""
+        memory = np.zeros(self.weight_size + self.bias_size, self.dtype)
+        wblock, bblock = memory[: self.weight_size], memory[self.weight_size :]
         weights = []
         for (fan_in, fan_out), off, order in zip(self.shapes, self.weight_offsets, self.orders):
             flat = wblock[off : off + fan_in * fan_out]
@@ -138,7 +144,7 @@ class _Blocks:
         biases = [
             bblock[off : off + fan_out] for (_, fan_out), off in zip(self.shapes, self.bias_offsets)
         ]
-        return wblock, bblock, weights, biases
+        return memory, weights, biases
 
 
 class _BatchBuffers:
@@ -214,8 +220,9 @@ class MLP:
         buffers yet."""
         self.weight_orders = list(orders or ["C"] * (len(self.layer_sizes) - 1))
         blocks = _Blocks(self.layer_sizes, self.weight_orders, self.dtype)
-        self._wblock, self._bblock, self.weights, self.biases = blocks.new()
-        self._dwblock, self._dbblock, self._dW, self._db = blocks.new()
+        self._memory, self.weights, self.biases = blocks.new()
+        self._grad_memory, self._dW, self._db = blocks.new()
+        self._split = blocks.weight_size  # where the biases block starts
         # each dW as a flat view of its memory, in whatever order, for its norm
         self._dW_flat = [dW.reshape(-1, order="A") for dW in self._dW]
         for W, b, W0, b0 in zip(self.weights, self.biases, weights, biases):
@@ -250,15 +257,24 @@ class MLP:
         return _interleave(self._dW, self._db)
 
     def param_blocks(self) -> list[np.ndarray]:
-        """``[all weights, all biases]``: two flat arrays that hold every parameter (the
-        arrays of ``params`` are views into them, with zero gaps), for an optimizer that
-        updates a whole network in two calls. Weight decay applies to the first only."""
-        return [self._wblock, self._bblock]
+        """``[all weights, all biases]``: two flat arrays, consecutive in one memory, that
+        hold every parameter (the arrays of ``params`` are views into them, with zero
+        gaps), for an optimizer that updates a whole network in a few calls. Weight decay
+        applies to the first only."""
+        return [self._memory[: self._split], self._memory[self._split :]]
 
     def grad_blocks(self) -> list[np.ndarray]:
-        """``[all dW, all db]``: the gradient buffers as two flat arrays laid out like
-        ``param_blocks`` (zero in the gaps)."""
-        return [self._dwblock, self._dbblock]
+        """``[all dW, all db]``: the gradient buffers laid out like ``param_blocks`` (zero
+        in the gaps)."""
+        return [self._grad_memory[: self._split], self._grad_memory[self._split :]]
+
+    def param_memory(self) -> np.ndarray:
+        """Every parameter in one flat array: the two ``param_blocks`` back to back."""
+        return self._memory
+
+    def grad_memory(self) -> np.ndarray:
+        """Every gradient in one flat array, laid out like ``param_memory``."""
+        return self._grad_memory
 
     def set_params(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
         """Copy weights ``(fan_in, fan_out)`` and biases ``(fan_out,)`` into the network."""
@@ -363,15 +379,14 @@ class MLP:
         buf = self._buffers.get(m) or self._batch_buffers(m)
         outputs, deltas = buf.outputs, buf.deltas
         output = self._forward_into(X, outputs)
-        loss = loss_value(self.loss, output, Y)
-        output_delta(self.loss, self.activations[-1], output, Y, out=deltas[-1])
-        squares = [0.0] * self.n_layers
+        loss = loss_and_delta(self.loss, self.activations[-1], output, Y, out=deltas[-1])
+        norms = np.empty(self.n_layers)
         for i in range(self.n_layers - 1, -1, -1):
             A_prev = outputs[i - 1] if i > 0 else X
             dA_prev = deltas[i - 1] if i > 0 else None  # none for the input
             dense_backward(A_prev, deltas[i], self.weights[i], self._dW[i], self._db[i], dA_prev)
             flat = self._dW_flat[i]
-            squares[i] = float(np.dot(flat, flat))  # ||dW||^2, one BLAS dot
+            norms[i] = math.sqrt(np.dot(flat, flat))  # ||dW||, one BLAS dot
             if i > 0:  # dZ_prev = dA_prev * f'(Z_prev), in place
                 _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, dA_prev)
-        return Gradients(loss, self._dW, self._db, np.sqrt(squares), output)
+        return Gradients(loss, self._dW, self._db, norms, output)

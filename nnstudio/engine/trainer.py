@@ -253,10 +253,15 @@ class Trainer:
         self.metric_name = "accuracy" if task == "classification" else "r2"
         self.shuffle = shuffle
         self.rng = np.random.default_rng(seed)
-        # the optimizer updates all weights, then all biases, one NumPy call each
-        self._params = net.param_blocks()
-        self._grads = net.grad_blocks()
-        self._decay = [True, False]  # L2 decays weights, not biases
+        # The optimizer updates every parameter in one NumPy call per operation, or, with
+        # weight decay (which spares the biases), all weights and then all biases. The
+        # decay is fixed for the trainer's life.
+        if self.optimizer.l2:
+            self._params, self._grads = net.param_blocks(), net.grad_blocks()
+            self._decay = [True, False]
+        else:
+            self._params, self._grads = [net.param_memory()], [net.grad_memory()]
+            self._decay = [False]
         n = self.X.shape[0]
         self._labels = predicted_classes(self.Y) if task == "classification" else None
         # Shuffling draws a permutation of the row numbers each epoch and gathers each
@@ -387,8 +392,8 @@ class Trainer:
             Xb, Yb = self.X[rows], self.Y[rows]
         else:  # gather this batch's rows
             rows = self._order[lo:hi]
-            Xb = np.take(self.X, rows, axis=0, out=self._Xb[:m])
-            Yb = np.take(self.Y, rows, axis=0, out=self._Yb[:m])
+            Xb = self.X.take(rows, axis=0, out=self._Xb[:m])  # the method: no wrapper
+            Yb = self.Y.take(rows, axis=0, out=self._Yb[:m])
         g = self.train_step(Xb, Yb, checked=True)
         run = self._run
         run.loss += g.loss * m
@@ -403,7 +408,7 @@ class Trainer:
             run.sse += float(np.vdot(d, d))
         self._pos = hi
         run.seconds += time.perf_counter() - t0
-        report = StepReport(self.epoch, self.step_count, m, g.loss, g.norms.copy())
+        report = StepReport(self.epoch, self.step_count, m, g.loss, g.norms)  # a new array
         if self._pos >= self.n_samples:
             report.epoch_report = self._end_epoch()
         return report
