@@ -47,8 +47,8 @@ def blas_info() -> dict:
 
 
 def torch_backend(torch) -> str:
-    """PyTorch's version, matrix-product library and threads, e.g. ``"PyTorch 2.13.0+cpu,
-    BLAS mkl 2024.2, 2 threads"``, read from ``torch.__config__.show()``."""
+    """PyTorch's version and matrix-product library, e.g. ``"PyTorch 2.13.0+cpu, BLAS mkl
+    2024.2"``, read from ``torch.__config__.show()``."""
     try:
         config = torch.__config__.show()
     except Exception:  # a build without the config text: say so, do not fail
@@ -58,7 +58,7 @@ def torch_backend(torch) -> str:
     mkl = re.search(r"Math Kernel Library Version ([\w.]+)", config)
     if found and found.group(1) == "mkl" and mkl:
         blas += f" {mkl.group(1)}"
-    return f"PyTorch {torch.__version__}, {blas}, {torch.get_num_threads()} threads"
+    return f"PyTorch {torch.__version__}, {blas}"
 
 
 def machine_line(info: dict) -> str:

@@ -4,8 +4,9 @@
 or ``torch``) for one case of ``cases.CASES`` and then serves its parent over stdin and
 stdout, one line each way:
 
-- on start it prints ``{"ready": true, "backend": "..."}`` (the BLAS kernel, or
-  PyTorch's version, BLAS library and threads), or ``{"error": "..."}`` and exits;
+- on start it prints ``{"ready": true, "backend": "...", "threads": n}`` (NumPy's BLAS
+  and kernel, or PyTorch's version and BLAS library; the threads it trains this case
+  with), or ``{"error": "..."}`` and exits;
 - for each line ``run SECONDS`` it trains for about that long and prints
   ``{"samples": n, "seconds": t}``;
 - ``quit`` or the end of stdin ends it.
@@ -23,6 +24,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 from .cases import CASES, Case, case_data
 
 
@@ -33,8 +36,6 @@ class NnstudioSide:
     name = "nnstudio"
 
     def __init__(self, case: Case):
-        import numpy as np
-
         from ..engine import MLP, Trainer, make_optimizer
 
         X, Y = case_data(case)
@@ -49,12 +50,13 @@ class NnstudioSide:
             seed=0,
         )
 
-    def backend(self) -> str:
+    def backend(self) -> tuple[str, int | None]:
+        """(NumPy's BLAS, its threads while this case trains)."""
         from .machine import blas_info
 
         with self.trainer.blas_threads():
             info = blas_info()
-        return f"NumPy BLAS {info['blas']}, {info['threads']} threads"
+        return f"NumPy {np.__version__}, BLAS {info['blas']}", info["threads"]
 
     def steps(self, seconds: float) -> tuple[int, float]:
         """Step for about ``seconds``; returns (samples, elapsed)."""
@@ -108,10 +110,11 @@ class TorchSide:
         self.pos = self.n
         self.gen = torch.Generator().manual_seed(0)
 
-    def backend(self) -> str:
+    def backend(self) -> tuple[str, int | None]:
+        """(PyTorch's version and BLAS, its threads)."""
         from .machine import torch_backend
 
-        return torch_backend(self.torch)
+        return torch_backend(self.torch), self.torch.get_num_threads()
 
     def steps(self, seconds: float) -> tuple[int, float]:
         torch = self.torch
@@ -152,7 +155,8 @@ def serve(side_name: str, case_name: str, threads: int | None) -> int:
     except ImportError as exc:
         _reply({"error": f"{side_name} is not available: {exc}"})
         return 1
-    _reply({"ready": True, "backend": side.backend()})
+    backend, threads = side.backend()
+    _reply({"ready": True, "backend": backend, "threads": threads})
     for line in sys.stdin:
         words = line.split()
         if not words or words[0] == "quit":

@@ -49,6 +49,7 @@ class _Process:
             self.close()
             raise RuntimeError(hello["error"])
         self.backend = hello["backend"]
+        self.threads = hello["threads"]
 
     def _read(self) -> dict:
         line = self.proc.stdout.readline()
@@ -105,7 +106,7 @@ def _measure(case: Case, with_torch: bool, args) -> tuple[dict, dict]:
         if with_torch:
             sides.append(_Process("torch", case, args.threads))
         rates = take_turns(sides, args.rounds, args.seconds, warmup=min(0.5, args.seconds))
-        return rates, {s.name: s.backend for s in sides}
+        return rates, {s.name: (s.backend, s.threads) for s in sides}
     except RuntimeError as exc:
         raise BenchError(f"benchmark of case {case.name} failed: {exc}") from None
     finally:
@@ -204,16 +205,18 @@ def run_engine(args) -> int:
     print(f"float32 GEMM peak (2048x2048 matmul): {peak_before / 1e9:.1f} GFLOP/s", file=out)
     measured = []
     backends: dict[str, str] = {}
+    threads: dict[str, dict[str, int | None]] = {}
     for name in names:
         rates, seen = _measure(CASES[name], with_torch, args)
         measured.append((CASES[name], rates))
-        for side, text in seen.items():
-            if backends.setdefault(side, text) != text:
-                backends[side] += f"; case {name}: {text}"
+        for side, (text, n) in seen.items():
+            backends.setdefault(side, text)
+            threads.setdefault(side, {})[name] = n
         if not args.json:
             print(f"  {name} done", file=sys.stderr, flush=True)
     for side, text in backends.items():
-        print(f"{side} process: {text}", file=out)
+        per_case = ", ".join(f"{c} {n}" for c, n in threads[side].items())
+        print(f"{side} process: {text}; threads: {per_case}", file=out)
     peak = max(peak_before, gemm_peak())
     print(f"GEMM peak used (best of before and after): {peak / 1e9:.1f} GFLOP/s", file=out)
     rows = [_row(case, rates, peak) for case, rates in measured]
@@ -238,6 +241,7 @@ def run_engine(args) -> int:
             "dtype": "float32",
             "torch": backends.get("torch"),
             "backends": backends,
+            "backend_threads": threads,
             "gemm_peak_flops": peak,
             "rows": rows,
         }
