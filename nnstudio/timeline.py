@@ -83,8 +83,7 @@ class Timeline:
         """A copy of ``like`` holding the weights of a recorded ``epoch`` (for drawing
         the surface or the network of that epoch without touching the trainer)."""
         net = like.copy()
-        for p, saved in zip(net.param_blocks(), self.checkpoint(epoch).params):
-            p[...] = saved
+        net.param_memory()[...] = self.checkpoint(epoch).params
         return net
 
     # ------------------------------------------------------------------ writing

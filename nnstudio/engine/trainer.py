@@ -60,12 +60,12 @@ def blas_threads_for(layer_sizes, batch_size: int):
 class Checkpoint:
     """Everything that decides what a ``Trainer`` does next, copied between two epochs:
     ``Trainer.restore_checkpoint`` puts it back and training goes on exactly as it went
-    from that epoch (same shuffles, same optimizer moments). ``params`` are copies of
-    ``net.param_blocks()`` (all weights, all biases)."""
+    from that epoch (same shuffles, same optimizer moments). ``params`` is a copy of
+    ``net.param_memory()`` (every weight and bias, laid out as the network keeps them)."""
 
     epoch: int
     step_count: int
-    params: list[np.ndarray]
+    params: np.ndarray
     history: list[EpochReport]
     state: dict  # optimizer, rng, schedule, best-epoch watch and flags, deep-copied
 
@@ -502,7 +502,7 @@ class Trainer:
         return Checkpoint(
             epoch=self.epoch,
             step_count=self.step_count,
-            params=[p.copy() for p in self._params],
+            params=self.net.param_memory().copy(),
             history=list(self.history),
             state=state,
         )
@@ -511,12 +511,10 @@ class Trainer:
         """Put ``cp`` back: the weights (in place, so views of ``net`` stay valid), the
         optimizer, the random state, the epoch count and the history up to ``cp.epoch``.
         The planned number of epochs is kept as it is now. ``cp`` stays usable."""
-        if len(cp.params) != len(self._params) or any(
-            a.shape != b.shape for a, b in zip(cp.params, self._params)
-        ):
+        memory = self.net.param_memory()
+        if cp.params.shape != memory.shape:
             raise ValueError("the checkpoint belongs to a network of another shape")
-        for p, saved in zip(self._params, cp.params):
-            p[...] = saved
+        memory[...] = cp.params
         epochs = self.epochs
         for name in self._CHECKPOINTED:
             setattr(self, name, copy.deepcopy(cp.state[name]))
