@@ -21,9 +21,11 @@ from export_cases import SAMPLES, reordered, text_label_moons, train
 from npz_reference import network_output
 
 from nnstudio.cli import main
+from nnstudio.data import load_dataset
 from nnstudio.engine.network import MLP
 from nnstudio.engine.optimizers import make_optimizer
 from nnstudio.io.model_file import load_model
+from nnstudio.pipeline import TrainConfig, config_for_model, model_problem, session_from_model
 
 torch = pytest.importorskip("torch")
 
@@ -144,6 +146,11 @@ def test_one_process_writes_a_model_predict_reads(moons, capsys, tmp_path):
     assert {k: meta[k] for k in expected} == expected
     assert 1 <= meta["best_epoch"] <= 25
     assert model.net.layer_sizes == [2, 16, 16, 2]
+    # the app can take it on (File > Import Weights): it fits the data and its settings
+    ds = load_dataset(data, target="color")
+    assert model_problem(model, ds) is None
+    session = session_from_model(ds, config_for_model(TrainConfig(), model, ds), model)
+    np.testing.assert_allclose(session.output(ds.X), model.output(ds.X), rtol=1e-6, atol=1e-7)
     capsys.readouterr()
     assert main(["predict", str(out), str(data), "--out", str(tmp_path / "p.csv")]) == 0
     accuracy = float(capsys.readouterr().err.split("%")[0].split()[-1])

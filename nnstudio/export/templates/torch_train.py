@@ -460,7 +460,7 @@ def main(argv=None):
                 f"train_{metric}": train_eval[1],
                 f"val_{metric}": val_eval[1],
             },
-            "dataset": os.path.basename(args.data),
+            "dataset": args.data,
             "trained_with": {
                 "script": "nnstudio torch-train export",
                 "source_model": cfg["source_model"],
