@@ -139,6 +139,7 @@ REAL = {
     "wine.csv": (178, 13, "cultivar", [1, 2, 3]),
     "breast_cancer.csv": (569, 30, "diagnosis", ["benign", "malignant"]),
     "diabetes.csv": (442, 10, "progression", None),
+    "digits.csv": (1797, 64, "digit", list(range(10))),
 }
 
 
@@ -157,6 +158,13 @@ def test_every_samples_file_loads():
     assert [int((iris.y == c).sum()) for c in iris.classes] == [50, 50, 50]
     cancer = load_dataset(SAMPLES_DIR / "breast_cancer.csv")
     assert int((cancer.y == "malignant").sum()) == 212
+    digits = load_dataset(SAMPLES_DIR / "digits.csv")
+    # the class counts of UCI's optdigits.tes, and pixel counts of a 4x4 block: 0..16
+    counts = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert [int((digits.y == c).sum()) for c in range(10)] == counts
+    assert digits.X.min() == 0 and digits.X.max() == 16
+    assert digits.feature_names[:2] == ["pixel_0_0", "pixel_0_1"]
+    assert digits.feature_names[-1] == "pixel_7_7"
 
 
 def test_data_package_imports_only_numpy_and_stdlib():

@@ -3,6 +3,8 @@
 - default (``loop_vs_matrix``): the loop engine against the matrix engine, one gradient
   per example, over a range of hidden-layer widths, with the speed-up factors and the
   largest gradient difference between the two engines.
+- ``--load`` (``load``): ``nnstudio train`` on a big generated CSV against
+  ``numpy.loadtxt`` reading it, time and peak memory, each in a process of its own.
 - ``--engine`` (``throughput``): training throughput (samples/second, float32) of the
   real training step on the four cases of the design's speed table (``cases``) against
   ``torch.nn.Sequential`` + ``torch.optim.SGD`` when PyTorch is installed, each side in a
@@ -23,6 +25,8 @@ from ..engine.timing import DEFAULT_BATCH_SIZE, DEFAULT_BUDGET, DEFAULT_WIDTHS
 from ..text import IntListError, parse_int_list
 from .cases import CASES
 from .errors import BenchError
+from .load import add_arguments as _load_arguments
+from .load import run_load
 from .loop_vs_matrix import run_timing
 from .throughput import run_engine
 
@@ -99,10 +103,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also break one step down: matrix products against everything else",
     )
     e.add_argument("--no-torch", action="store_true", help="do not compare with PyTorch")
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help="time `nnstudio train` on a big generated CSV against numpy.loadtxt",
+    )
+    _load_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark chosen by ``args``; returns the exit status."""
+    if getattr(args, "load", False):
+        return run_load(args)
     threads = getattr(args, "threads", None)
     if threads is None:
         return run_engine(args) if args.engine else run_timing(args)
