@@ -16,7 +16,8 @@ def panel(qtbot):
     p = DataPanel()
     qtbot.addWidget(p)
     p.resize(380, 640)
-    return p
+    yield p
+    assert p.shutdown()  # no load thread left running
 
 
 @pytest.fixture
@@ -293,3 +294,86 @@ def test_more_than_two_features_plot_the_first_two_with_a_note(panel, tmp_path):
     x0, y0 = panel.scatter_items()[0].getData()
     np.testing.assert_array_equal(x0, ds.X[ds.y == 0, 0])
     np.testing.assert_array_equal(y0, ds.X[ds.y == 0, 1])
+
+
+# --------------------------------------------------------------------------- worker loads
+
+
+def _gated_progress(monkeypatch):
+    """Make the load's worker wait at its first progress report until the returned event
+    is set, so a test can press Cancel while the load is surely running."""
+    import threading
+
+    from nnstudio.app.data_loader import LoadWorker
+    from nnstudio.data import csv_reader
+
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 64)
+    gate = threading.Event()
+    original = LoadWorker._on_progress
+
+    def gated(self, fraction):
+        gate.wait(10)
+        original(self, fraction)
+
+    monkeypatch.setattr(LoadWorker, "_on_progress", gated)
+    return gate
+
+
+def test_cancel_stops_a_load_and_keeps_the_data(panel, qtbot, tmp_path, monkeypatch):
+    panel.load("moons")
+    before = _snapshot(panel)
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i},{i / 7:.4f},{i % 3}\n" for i in range(3000)))
+    gate = _gated_progress(monkeypatch)
+    with qtbot.assertNotEmitted(panel.datasetChanged), qtbot.assertNotEmitted(panel.loadFailed):
+        panel.load_from_drop(str(path))
+        assert panel.is_loading() and not panel.datasetCombo.isEnabled()
+        qtbot.waitUntil(lambda: panel.cancelLoadButton.isVisibleTo(panel), timeout=5000)
+        assert panel.loadProgressBar.isVisibleTo(panel)
+        qtbot.mouseClick(panel.cancelLoadButton, Qt.MouseButton.LeftButton)
+        gate.set()
+        qtbot.waitUntil(lambda: not panel.is_loading(), timeout=5000)
+    assert not panel.loadProgressBar.isVisibleTo(panel) and panel.datasetCombo.isEnabled()
+    _assert_same(before, _snapshot(panel))
+
+
+def test_waiting_load_raises_load_cancelled(panel, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    from nnstudio.app.data_panel import LoadCancelled
+
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i},{i / 7:.4f},{i % 3}\n" for i in range(3000)))
+    gate = _gated_progress(monkeypatch)
+
+    def press_cancel():
+        panel.cancel_load()
+        gate.set()
+
+    QTimer.singleShot(50, press_cancel)  # runs inside load()'s wait: events are processed
+    with pytest.raises(LoadCancelled, match="cancelled; nothing changed"):
+        panel.load(str(path))
+    assert panel.dataset is None and not panel.is_loading()
+
+
+def test_thousands_of_classes_list_the_largest_and_plot_one_item(panel, tmp_path):
+    from nnstudio.app.boundary_view import MAX_POINTS
+    from nnstudio.app.data_panel import CLASS_LIST_LIMIT
+
+    # 10,000 classes, class c0 three times, every other class twice: 20,001 rows
+    labels = [f"c{k}" for k in range(10_000)] * 2 + ["c0"]
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(len(labels), 2)).round(4)
+    path = tmp_path / "many.csv"
+    path.write_text("u,v,label\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, labels)))
+    ds = panel.load(str(path))
+    assert len(ds.classes) == 10_000
+    text = panel.classCountsLabel.text()
+    assert text.startswith(f"10000 classes; the {CLASS_LIST_LIMIT} largest:")
+    assert "c0:&nbsp;3" in text and text.count(":&nbsp;") == CLASS_LIST_LIMIT
+    assert f"and {10_000 - CLASS_LIST_LIMIT} more ({2 * (10_000 - CLASS_LIST_LIMIT)} rows)" in text
+    (item,) = panel.scatter_items()  # one item, not ten thousand
+    x, y = item.getData()
+    assert len(x) == min(MAX_POINTS, len(labels))
+    assert set(zip(x.tolist(), y.tolist())) <= set(map(tuple, X.tolist()))
+    assert f"showing {len(x)} of {len(labels)} rows" in panel.plotNoteLabel.text()

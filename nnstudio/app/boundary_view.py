@@ -52,6 +52,10 @@ SURFACE_STRENGTH = 0.55
 _POINT_PEN = pg.mkPen(QColor(40, 40, 40, 200), width=0.8)
 
 
+#: classes drawn as one scatter item each at most; more share one item
+MAX_CLASS_ITEMS = 24
+
+
 def plot_subset(n: int, limit: int = MAX_POINTS) -> np.ndarray:
     """Indices of the rows to draw: all of them, or a fixed seeded sample of ``limit``
     (sorted) when there are more."""
@@ -77,8 +81,24 @@ def make_class_scatters(
 ) -> list[pg.ScatterPlotItem]:
     """One ``ScatterPlotItem`` per class (in class order, named ``str(class)``) holding the
     rows of ``X`` (n, 2) whose class index in ``labels`` is that class; added to
-    ``plot_item``. Colours come from :func:`class_colors`."""
+    ``plot_item``. Colours come from :func:`class_colors`.
+
+    With more than :data:`MAX_CLASS_ITEMS` classes it is one item holding every row, each
+    point brushed in its class's colour (thousands of items would make each repaint take
+    seconds)."""
     colors = class_colors(len(classes))
+    if len(classes) > MAX_CLASS_ITEMS:
+        brushes = [pg.mkBrush(c) for c in colors]
+        item = pg.ScatterPlotItem(
+            x=X[:, 0],
+            y=X[:, 1],
+            size=7,
+            pen=_POINT_PEN,
+            brush=[brushes[k] for k in np.asarray(labels).tolist()],
+            name=f"{len(classes)} classes",
+        )
+        plot_item.addItem(item)
+        return [item]
     items = []
     for k, (cls, color) in enumerate(zip(classes, colors)):
         sel = labels == k

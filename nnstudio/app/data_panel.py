@@ -5,14 +5,20 @@ or the main window calling :meth:`DataPanel.load`. The panel shows the size and 
 the class counts, a scatter of the data and the first rows as a table. Changing the
 target column or the task reloads the same source with that setting.
 
+Every load runs on a worker thread (:mod:`nnstudio.app.data_loader`): the panel shows a
+progress bar (``loadProgressBar``) with a Cancel button (``cancelLoadButton``) while a
+load takes more than a moment, and the GUI thread only does bounded work with the
+result (a sample of the points, the first rows, the largest classes).
+
 Two ways to fail, on purpose:
 
-- :meth:`DataPanel.load` (the main window's entry point) raises the reader's
-  :class:`~nnstudio.errors.NnstudioError`; the caller shows the message.
+- :meth:`DataPanel.load` (the main window's entry point) waits for the load, processing
+  events, and raises the reader's :class:`~nnstudio.errors.NnstudioError` (or
+  :class:`LoadCancelled`); the caller shows the message.
 - Loads the panel starts itself (combo, Open…, drop, target/task change) emit
   ``loadFailed(message)`` instead, and the main window shows the dialog.
 
-Either way, a failed load leaves the panel exactly as it was.
+Either way, a failed or cancelled load leaves the panel exactly as it was.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEventLoop, QObject, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -31,6 +37,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QTableWidget,
@@ -41,14 +48,27 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app.boundary_view import make_class_scatters, plot_subset, style_plot
+from nnstudio.app.data_loader import LoadedData, LoadWorker, class_summary
 from nnstudio.app.drops import dropped_path
 from nnstudio.app.palette import class_colors, diverging_rgb
+from nnstudio.app.threads import make_thread
 from nnstudio.data.dataset import Dataset
-from nnstudio.data.loaders import load_dataset
 from nnstudio.data.samples import SAMPLES
 from nnstudio.errors import NnstudioError
 
-__all__ = ["PREVIEW_COLUMNS", "PREVIEW_ROWS", "TASK_CHOICES", "DataPanel"]
+__all__ = [
+    "CLASS_LIST_LIMIT",
+    "PREVIEW_COLUMNS",
+    "PREVIEW_ROWS",
+    "TASK_CHOICES",
+    "DataPanel",
+    "LoadCancelled",
+]
+
+#: classes listed by name (with their counts) at most; the rest are summed up in one line
+CLASS_LIST_LIMIT = 24
+#: a load shows its progress bar once it has taken this long (ms): quick loads never flash
+PROGRESS_DELAY_MS = 150
 
 #: rows shown in the preview table
 PREVIEW_ROWS = 20
@@ -60,6 +80,44 @@ PREVIEW_COLUMNS = 12
 TASK_CHOICES = ("auto", "classification", "regression")
 
 _FILE_FILTER = "Data files (*.csv *.npz);;CSV files (*.csv);;NumPy archives (*.npz);;All files (*)"
+
+
+class LoadCancelled(NnstudioError):
+    """The user cancelled a load; nothing changed."""
+
+
+class _Request(QObject):
+    """One load: receives the worker's signals in the GUI thread (queued), and holds the
+    outcome for a caller that waits (:meth:`DataPanel.load`)."""
+
+    done = Signal()
+
+    def __init__(self, panel: DataPanel, source: str, target, task, reporting: bool):
+        super().__init__(panel)
+        self.panel, self.source, self.target, self.task = panel, source, target, task
+        self.reporting = reporting
+        self.outcome: tuple | None = None
+
+    @Slot(float)
+    def on_progress(self, fraction: float) -> None:
+        self.panel._on_load_progress(self, fraction)
+
+    @Slot(object)
+    def on_loaded(self, data: LoadedData) -> None:
+        self.outcome = ("loaded", data)
+
+    @Slot(object)
+    def on_failed(self, exc: Exception) -> None:
+        self.outcome = ("failed", exc)
+
+    @Slot()
+    def on_cancelled(self) -> None:
+        self.outcome = ("cancelled", None)
+
+    @Slot()
+    def on_finished(self) -> None:
+        self.panel._on_load_finished(self)
+        self.done.emit()
 
 
 def _is_csv_source(ds: Dataset) -> bool:
@@ -97,6 +155,9 @@ class DataPanel(QWidget):
         self._columns: list[str] = []  # all columns of the current source, file order
         self._training = False
         self._scatters: list[pg.ScatterPlotItem] = []
+        self._summary: LoadedData | None = None
+        self._request: _Request | None = None  # the load in progress
+        self._worker: LoadWorker | None = None
         self._build()
 
     # ----------------------------------------------------------------- layout
@@ -194,6 +255,26 @@ class DataPanel(QWidget):
         self.previewNoteLabel.setWordWrap(True)
         self.previewNoteLabel.setVisible(False)
 
+        self.loadProgressBar = QProgressBar(self)
+        self.loadProgressBar.setObjectName("loadProgressBar")
+        self.loadProgressBar.setAccessibleName("Loading progress")
+        self.loadProgressBar.setRange(0, 1000)
+        self.loadProgressBar.setFormat("Loading… %p%")
+        self.cancelLoadButton = QPushButton("Cancel", self)
+        self.cancelLoadButton.setObjectName("cancelLoadButton")
+        self.cancelLoadButton.setAccessibleName("Cancel loading")
+        self.cancelLoadButton.setToolTip("Stop reading the file; the current data stays")
+        self.cancelLoadButton.clicked.connect(self.cancel_load)
+        self._load_row = QWidget(self)
+        load_layout = QHBoxLayout(self._load_row)
+        load_layout.setContentsMargins(0, 0, 0, 0)
+        load_layout.addWidget(self.loadProgressBar, 1)
+        load_layout.addWidget(self.cancelLoadButton)
+        self._load_row.setVisible(False)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.timeout.connect(self._show_load_row)
+
         top = QHBoxLayout()
         top.addWidget(self.datasetCombo, 1)
         top.addWidget(self.openDatasetButton)
@@ -238,6 +319,7 @@ class DataPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setSpacing(4)
         layout.addLayout(top)
+        layout.addWidget(self._load_row)
         layout.addLayout(form)
         layout.addWidget(self.datasetInfoLabel)
         layout.addWidget(self.classCountsLabel)
@@ -273,27 +355,45 @@ class DataPanel(QWidget):
         return self._dataset
 
     def load(self, source: str, target: str | None = None, task: str | None = None) -> Dataset:
-        """Load ``source`` (a CSV/NPZ path or a sample name) and show it.
+        """Load ``source`` (a CSV/NPZ path or a sample name) on a worker thread, wait for
+        it (processing events: the window stays responsive and Cancel works), and show it.
 
-        Raises ``DataError`` (and changes nothing) when the input is rejected; on success
-        updates every widget, emits ``datasetChanged`` and returns the dataset.
+        Raises the reader's ``NnstudioError`` (and changes nothing) when the input is
+        rejected, :class:`LoadCancelled` when the user cancelled; on success updates every
+        widget, emits ``datasetChanged`` and returns the dataset.
         """
-        source = os.fspath(source)
-        ds = load_dataset(source, target=target, task=task)
-        same_source = self._dataset is not None and self._dataset.source == ds.source
-        self._dataset = ds
-        self._target = target
-        self._task = task
-        if not (same_source and set(self._columns) == {*ds.feature_names, ds.target_name}):
-            self._columns = [*ds.feature_names, ds.target_name]
-        self._show(ds)
-        self.datasetChanged.emit(ds)
-        return ds
+        request = self._start_load(os.fspath(source), target, task, reporting=False)
+        if request.outcome is None or request is self._request:
+            loop = QEventLoop()
+            request.done.connect(loop.quit)
+            if request is self._request:  # not finished yet
+                loop.exec()
+        kind, value = request.outcome or ("cancelled", None)
+        if kind == "loaded":
+            return value.dataset
+        if kind == "failed":
+            raise value
+        raise LoadCancelled(f"loading {Path(source).name} was cancelled; nothing changed")
 
-    def load_from_drop(self, path: str) -> Dataset | None:
-        """Load a file the user dropped (here or on the main window); on a DataError emit
-        ``loadFailed`` with its message and return None."""
-        return self._load_reporting(path)
+    def is_loading(self) -> bool:
+        """True while a load runs on the worker thread."""
+        return self._request is not None
+
+    def cancel_load(self) -> None:
+        """Stop the load in progress (if any); the panel keeps what it showed."""
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def shutdown(self, timeout_ms: int = 2000) -> bool:
+        """Cancel any load and wait for its thread (closing the window); True if none
+        is left running."""
+        self.cancel_load()
+        return all(_finished(t) or t.wait(timeout_ms) for t in list(_LOAD_THREADS))
+
+    def load_from_drop(self, path: str) -> None:
+        """Start loading a file the user dropped (here or on the main window):
+        ``datasetChanged`` follows, or ``loadFailed`` with the message."""
+        self._load_reporting(path)
 
     def val_split(self) -> float:
         """The validation fraction, 0.0 to 0.9."""
@@ -305,10 +405,7 @@ class DataPanel(QWidget):
     def set_training(self, training: bool) -> None:
         """Lock the dataset, target, task and split while a training run is active."""
         self._training = bool(training)
-        enabled = not self._training
-        self.datasetCombo.setEnabled(enabled)
-        self.openDatasetButton.setEnabled(enabled)
-        self.valSplitSpin.setEnabled(enabled)
+        self.valSplitSpin.setEnabled(not self._training)
         self._update_enabled()
 
     def scatter_items(self) -> list[pg.ScatterPlotItem]:
@@ -319,13 +416,73 @@ class DataPanel(QWidget):
 
     def _load_reporting(
         self, source: str, target: str | None = None, task: str | None = None
-    ) -> Dataset | None:
-        try:
-            return self.load(source, target=target, task=task)
-        except NnstudioError as err:  # any user-facing error of any reader
+    ) -> None:
+        """Start a load whose failure is reported with ``loadFailed``."""
+        self._start_load(source, target, task, reporting=True)
+
+    def _start_load(self, source: str, target, task, reporting: bool) -> _Request:
+        if self._worker is not None:  # a newer load replaces the one in progress
+            self._worker.cancel()
+        request = _Request(self, source, target, task, reporting)
+        worker = LoadWorker(source, target, task)
+        thread = make_thread(worker, "loadThread")
+        worker.progress.connect(request.on_progress)
+        worker.loaded.connect(request.on_loaded)
+        worker.failed.connect(request.on_failed)
+        worker.cancelled.connect(request.on_cancelled)
+        worker.finished.connect(request.on_finished)
+        self._request, self._worker = request, worker
+        _keep(thread, worker)
+        self.loadProgressBar.setValue(0)
+        self._progress_timer.start(PROGRESS_DELAY_MS)
+        self._update_enabled()
+        thread.start()
+        return request
+
+    def _show_load_row(self) -> None:
+        if self._request is not None:
+            name = Path(self._request.source).name
+            self.loadProgressBar.setFormat(f"Loading {name}… %p%")
+            self._load_row.setVisible(True)
+
+    def _on_load_progress(self, request: _Request, fraction: float) -> None:
+        if request is self._request:
+            self.loadProgressBar.setValue(round(1000 * fraction))
+
+    def _on_load_finished(self, request: _Request) -> None:
+        current = request is self._request
+        if current:
+            self._request = self._worker = None
+            self._progress_timer.stop()
+            self._load_row.setVisible(False)
+        kind, value = request.outcome or ("cancelled", None)
+        if not current and kind == "loaded":  # replaced by a newer load: drop it
+            kind = "cancelled"
+            request.outcome = (kind, None)
+        if kind == "loaded":
+            self._apply(request, value)
+        else:
             self._sync_controls()  # put the combos back to the state of the old dataset
-            self.loadFailed.emit(str(err))
-            return None
+            if kind == "failed" and request.reporting:
+                self.loadFailed.emit(str(value))
+        request.deleteLater()
+
+    def _apply(self, request: _Request, data: LoadedData) -> None:
+        ds = data.dataset
+        same_source = self._dataset is not None and self._dataset.source == ds.source
+        self._dataset, self._summary = ds, data
+        self._target = request.target
+        self._task = request.task
+        if not (same_source and set(self._columns) == {*ds.feature_names, ds.target_name}):
+            self._columns = [*ds.feature_names, ds.target_name]
+        self._show(ds)
+        self.datasetChanged.emit(ds)
+
+    def summary(self) -> LoadedData | None:
+        """The loaded dataset with each row's class index and the class counts."""
+        if self._summary is None or self._summary.dataset is not self._dataset:
+            self._summary = None if self._dataset is None else class_summary(self._dataset)
+        return self._summary
 
     def _on_dataset_chosen(self, index: int) -> None:
         if index < 0:
@@ -435,7 +592,10 @@ class DataPanel(QWidget):
 
     def _update_enabled(self) -> None:
         ds = self._dataset
-        free = not self._training and ds is not None
+        idle = not self._training and self._request is None
+        free = idle and ds is not None
+        self.datasetCombo.setEnabled(idle)
+        self.openDatasetButton.setEnabled(idle)
         self.targetCombo.setEnabled(free and _is_csv_source(ds) and len(self._columns) > 1)
         self.taskCombo.setEnabled(free)
 
@@ -454,14 +614,26 @@ class DataPanel(QWidget):
         self.datasetInfoLabel.setToolTip(ds.source)
 
         if ds.task == "classification":
-            labels, counts = np.unique(self._class_index(ds), return_counts=True)
-            per = dict(zip(labels.tolist(), counts.tolist()))
+            counts = self.summary().class_counts
             colors = class_colors(len(ds.classes))
+            # the largest classes by name; thousands of classes would make a label that
+            # takes seconds to lay out and says nothing
+            order = np.argsort(-counts, kind="stable")[:CLASS_LIST_LIMIT]
+            if len(ds.classes) <= CLASS_LIST_LIMIT:
+                order = np.arange(len(ds.classes))
             items = []
-            for k, cls in enumerate(ds.classes):
-                sw = f'<span style="color:{colors[k].name()}">\u25a0</span>'
-                items.append(f"{sw}&nbsp;{_html(str(cls))}:&nbsp;{per.get(k, 0)}")
-            self.classCountsLabel.setText("Class counts: " + " &nbsp; ".join(items))
+            for k in order.tolist():
+                sw = f'<span style="color:{colors[k].name()}">\u25a0</span>&nbsp;'
+                items.append(f"{sw}{_html(_short(ds.classes[k]))}:&nbsp;{int(counts[k])}")
+            text = "Class counts: " + " &nbsp; ".join(items)
+            if len(ds.classes) > CLASS_LIST_LIMIT:
+                rest = len(ds.classes) - len(order)
+                text = (
+                    f"{len(ds.classes)} classes; the {len(order)} largest: "
+                    + " &nbsp; ".join(items)
+                    + f" &nbsp; … and {rest} more ({int(counts.sum() - counts[order].sum())} rows)"
+                )
+            self.classCountsLabel.setText(text)
         else:
             y = ds.y.reshape(ds.n_samples, -1)[:, 0]
             self.classCountsLabel.setText(
@@ -469,13 +641,9 @@ class DataPanel(QWidget):
                 f"std {y.std():.4g}"
             )
 
-    @staticmethod
-    def _class_index(ds: Dataset) -> np.ndarray:
-        """(n,) int index of each row's label in ``ds.classes``."""
-        lookup = {c: k for k, c in enumerate(ds.classes)}
-        if ds.y.dtype == object:
-            return np.array([lookup[v] for v in ds.y.tolist()], dtype=np.intp)
-        return np.searchsorted(np.asarray(ds.classes), ds.y).astype(np.intp)
+    def _class_index(self, ds: Dataset) -> np.ndarray:
+        """(n,) int index of each row's label in ``ds.classes`` (computed with the load)."""
+        return self.summary().class_index
 
     def _show_table(self, ds: Dataset) -> None:
         n = min(PREVIEW_ROWS, ds.n_samples)
@@ -581,6 +749,42 @@ def _cell(v) -> QTableWidgetItem:
     if isinstance(v, (int, float)):
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
+
+
+#: every load thread that may still run, with its worker. Module-wide, so that neither
+#: is deleted with a panel, nor when the panel lets go of a load: a QThread (or its
+#: worker) deleted while the thread runs crashes the process. An entry goes once the
+#: thread's ``finished`` has reached the GUI thread.
+_LOAD_THREADS: dict = {}
+
+
+class _Keeper(QObject):
+    @Slot()
+    def prune(self) -> None:
+        for t in [t for t in _LOAD_THREADS if _finished(t)]:
+            del _LOAD_THREADS[t]
+
+
+_KEEPER: list[_Keeper] = []
+
+
+def _keep(thread, worker) -> None:
+    if not _KEEPER:
+        _KEEPER.append(_Keeper())  # lives in the GUI thread, as the first load is started
+    _LOAD_THREADS[thread] = worker
+    thread.finished.connect(_KEEPER[0].prune)  # queued: runs after the thread ended
+
+
+def _finished(thread) -> bool:
+    try:
+        return thread.isFinished()
+    except RuntimeError:  # already deleted (deleteLater ran first)
+        return True
+
+
+def _short(label, limit: int = 24) -> str:
+    text = str(label)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _html(text: str) -> str:

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from nnstudio.app import dialogs
+from nnstudio.app.data_panel import LoadCancelled
 from nnstudio.app.window_state import last_dir, remember_dir
 from nnstudio.data.loaders import load_dataset as read_dataset
 from nnstudio.errors import NnstudioError
@@ -106,6 +107,8 @@ class FileActions(QObject):
             return self._fail(title, NOT_STOPPED)
         try:
             self.w.data_panel.load(os.fspath(path_or_name))
+        except LoadCancelled:
+            return False  # the user pressed Cancel: nothing to report
         except NnstudioError as exc:
             return self._fail(title, str(exc))
         return True

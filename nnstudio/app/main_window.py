@@ -46,7 +46,6 @@ from nnstudio.app.timing_panel import TimingPanel
 from nnstudio.app.training_panel import TrainingPanel
 from nnstudio.app.window_state import SETTINGS_ENV, app_settings
 from nnstudio.data.dataset import Dataset
-from nnstudio.data.preprocessing import encode_labels
 from nnstudio.errors import NnstudioError
 from nnstudio.pipeline import Session, TrainConfig, output_layer
 
@@ -379,7 +378,7 @@ class MainWindow(QMainWindow):
         )
         if ds.n_features == 2:
             if ds.task == "classification":
-                labels = encode_labels(ds.y, ds.classes)
+                labels = self.data_panel.summary().class_index  # computed with the load
                 self.boundary_view.set_points(ds.X, labels, ds.classes)
             else:
                 self.boundary_view.set_points(ds.X, ds.y.reshape(ds.n_samples, -1)[:, 0], None)
@@ -482,6 +481,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.timing_panel.shutdown(CLOSE_WAIT_MS)
+        self.data_panel.shutdown(CLOSE_WAIT_MS)
         super().closeEvent(event)
         self.closed.emit()
 

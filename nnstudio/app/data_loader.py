@@ -1,0 +1,105 @@
+"""Loading a dataset on a worker thread, with progress and Cancel.
+
+:class:`LoadWorker` is a worker ``QObject`` for :func:`nnstudio.app.threads.make_thread`:
+its ``run`` reads the source with :func:`nnstudio.data.load_dataset` (progress reported
+by the CSV reader between blocks) and also computes, off the GUI thread, what the views
+need from every row (each row's class index and the class counts), so that showing even
+a million rows costs the GUI thread only bounded work. ``cancel()`` may be called from
+any thread; the reader stops at its next block.
+
+Signals, all emitted from the worker thread (queued to the GUI): ``progress(float)``
+(0..1, at most about every percent), then exactly one of ``loaded(LoadedData)``,
+``failed(object)`` (the :class:`~nnstudio.errors.NnstudioError`, or for a bug a
+``RuntimeError`` naming it) or ``cancelled()``, and last ``finished()``.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from nnstudio.data.dataset import Dataset
+from nnstudio.data.loaders import load_dataset
+from nnstudio.data.preprocessing import encode_labels
+from nnstudio.errors import NnstudioError
+
+__all__ = ["LoadWorker", "LoadedData", "class_summary"]
+
+
+@dataclass
+class LoadedData:
+    """A dataset and the per-row facts the views draw from.
+
+    class_index : classification: (n_samples,) intp index of each row's label in
+        ``dataset.classes``; regression: None
+    class_counts : classification: (n_classes,) int64 rows per class; regression: None
+    """
+
+    dataset: Dataset
+    class_index: np.ndarray | None
+    class_counts: np.ndarray | None
+
+
+def class_summary(ds: Dataset) -> LoadedData:
+    """The :class:`LoadedData` of ``ds`` (class indices and counts for classification)."""
+    if ds.task != "classification":
+        return LoadedData(ds, None, None)
+    index = encode_labels(ds.y, ds.classes).astype(np.intp)
+    return LoadedData(ds, index, np.bincount(index, minlength=len(ds.classes)))
+
+
+class _Cancelled(Exception):
+    """Raised inside the reader's progress callback to stop reading."""
+
+
+class LoadWorker(QObject):
+    """Reads one source on a worker thread; see the module docstring."""
+
+    progress = Signal(float)
+    loaded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(self, source: str, target: str | None = None, task: str | None = None):
+        super().__init__()
+        self.source, self.target, self.task = source, target, task
+        self._cancel = threading.Event()
+        self._shown = -1.0
+
+    def cancel(self) -> None:
+        """Ask the load to stop (thread-safe); ``cancelled`` follows unless it had ended."""
+        self._cancel.set()
+
+    def _on_progress(self, fraction: float) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled
+        if fraction - self._shown >= 0.01 or fraction >= 1.0:
+            self._shown = fraction
+            self.progress.emit(float(fraction))
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            ds = load_dataset(
+                self.source, target=self.target, task=self.task, progress=self._on_progress
+            )
+            if self._cancel.is_set():
+                raise _Cancelled
+            data = class_summary(ds)
+            if self._cancel.is_set():
+                raise _Cancelled
+            self.loaded.emit(data)
+        except _Cancelled:
+            self.cancelled.emit()
+        except NnstudioError as exc:
+            self.failed.emit(exc)
+        except Exception as exc:  # a bug: say so, with the traceback on stderr
+            traceback.print_exc()
+            self.failed.emit(RuntimeError(f"internal error while loading {self.source}: {exc!r}"))
+        finally:
+            self.finished.emit()
