@@ -636,6 +636,7 @@ def _predict(args) -> int:
     import numpy as np
 
     from .data.loaders import load_features
+    from .data.preprocessing import Standardizer
     from .engine.trainer import r2_score
     from .io.model_file import load_model
 
@@ -650,7 +651,18 @@ def _predict(args) -> int:
         y = None
     # float64 throughout, like a NumPy-only reader of the model file.
     model.net = model.net.copy(np.float64)
-    out = model.output(X)
+    scaler = Standardizer(model.input_mean, model.input_scale)
+    Z = scaler.transform_rows(X, None, np.float64, model.feature_names, args.data)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = model.output_standardized(Z)
+    bad = ~np.isfinite(out).all(axis=1)
+    if bad.any():  # never a NaN probability written with exit status 0
+        i = int(np.argmax(bad))
+        raise UserError(
+            f"{args.data}: row {i + 1}: the model's output is not a finite number for these "
+            "features (they are far outside the data it was trained on); check the units "
+            "of the columns or drop the row"
+        )
     header, columns = prediction_columns(model, out)
     rows = [[_cell(col[i]) for col in columns] for i in range(len(X))]
     note = _score(model, out, y, r2_score) if y is not None else None

@@ -477,14 +477,15 @@ def session_from_model(ds: Dataset, cfg: TrainConfig, model: TrainedModel) -> Se
     data = prepare(ds, val_split=cfg.val_split, seed=cfg.seed, dtype=dtype)
     scaler = Standardizer(model.input_mean, model.input_scale)
     data.input_scaler = scaler
-    data.X_train = scaler.transform_rows(ds.X, data.train_index, dtype)
-    data.X_val = scaler.transform_rows(ds.X, data.val_index, dtype)
+    data.X_train = scaler.transform_rows(ds.X, data.train_index, dtype, ds.feature_names, ds.name)
+    data.X_val = scaler.transform_rows(ds.X, data.val_index, dtype, ds.feature_names, ds.name)
     if ds.task == "regression" and model.target_mean is not None:
         ts = Standardizer(model.target_mean, model.target_scale)
         Y = ds.y.reshape(ds.n_samples, -1)
         data.target_scaler = ts
-        data.Y_train = np.ascontiguousarray(ts.transform(Y[data.train_index]), dtype)
-        data.Y_val = np.ascontiguousarray(ts.transform(Y[data.val_index]), dtype)
+        names = [ds.target_name] * Y.shape[1]
+        data.Y_train = ts.transform_rows(Y, data.train_index, dtype, names, ds.name)
+        data.Y_val = ts.transform_rows(Y, data.val_index, dtype, names, ds.name)
     session = build_session(ds, cfg, data)
     net = session.net
     if (

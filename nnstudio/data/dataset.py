@@ -41,6 +41,8 @@ def _normalize_labels(y: np.ndarray, where: str) -> np.ndarray:
     kind = y.dtype.kind
     if kind in "OUS":
         return np.array([_as_text(v) for v in y.tolist()], dtype=object)
+    if kind == "u" and y.size and int(y.max()) > np.iinfo(np.int64).max:
+        return np.array([str(v) for v in y.tolist()], dtype=object)  # exact, not wrapped
     if kind in "biu":
         return y.astype(np.int64)
     if kind == "f":

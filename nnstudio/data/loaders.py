@@ -44,6 +44,7 @@ from nnstudio.data.targets import (
     check_classes,
     check_task,
     detect_task,
+    exact_integers,
     match_labels,
     target_from_array,
     target_from_numbers,
@@ -284,6 +285,8 @@ def _csv_features_for(
     if cells is not None and np.any(cells == ""):  # a blank cell: nothing to score against
         return table.X, None
     if classes is not None:
+        if cells is None and not exact_integers(values):  # 2**63 and 2**63+1 are one float
+            cells = np.array([table.target_cell(i) for i in range(len(values))], dtype=object)
         return table.X, match_labels(cells if cells is not None else values, classes)
     try:
         if cells is not None:

@@ -96,18 +96,48 @@ class Standardizer:
         """``(X - mean) / scale`` as a new float64 array of X's shape."""
         return (np.asarray(X, dtype=np.float64) - self.mean) / self.scale
 
-    def transform_rows(self, X: np.ndarray, rows=None, dtype=np.float64) -> np.ndarray:
+    def transform_rows(
+        self, X: np.ndarray, rows=None, dtype=np.float64, names=None, where: str = "data"
+    ) -> np.ndarray:
         """``(X[rows] - mean) / scale`` (all rows when ``rows`` is None) as a new
         C-contiguous array of ``dtype``, computed a block of rows at a time so that no
-        float64 copy of the whole selection is ever made. X is (n_samples, n_columns)."""
+        float64 copy of the whole selection is ever made. X is (n_samples, n_columns).
+
+        Every result must be a finite number of ``dtype``: a value so far from the
+        fitted data that it standardizes to Inf or NaN (1e308 against a scale of 0.5, or
+        beyond float32's range) is a DataError naming the column (``names[j]``, else
+        ``column j+1``), the row (1-based, of ``X[rows]``) and ``where``, never a silent
+        NaN prediction."""
         X = np.asarray(X)
         n = X.shape[0] if rows is None else len(rows)
         out = np.empty((n, X.shape[1]), dtype=dtype)
         start = 0
         for block in _blocks(X, rows):
-            block -= self.mean
-            block /= self.scale
-            out[start : start + len(block)] = block
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                block -= self.mean
+                block /= self.scale
+                part = out[start : start + len(block)]
+                part[...] = block
+            bad = ~np.isfinite(part)
+            if bad.any():
+                i, j = (int(v) for v in np.argwhere(bad)[0])
+                row = start + i if rows is None else int(rows[start + i])
+                raw = float(X[row, j])
+                with np.errstate(over="ignore", invalid="ignore"):
+                    z = (raw - self.mean[j]) / self.scale[j]
+                what = (
+                    f"{z:.3g}, beyond the range of {np.dtype(dtype).name}"
+                    if np.isfinite(z)
+                    else f"{z}, not a finite number"
+                )
+                name = names[j] if names is not None else f"column {j + 1}"
+                raise DataError(
+                    f"{where}: column {name!r}, data row {row + 1}: the value {raw!r} "
+                    f"standardizes to {what} (with the fitted mean and scale); rescale that "
+                    "column (e.g. other units) or drop the row",
+                    path=where,
+                    column=str(name),
+                )
             start += len(block)
         return out
 
@@ -308,7 +338,7 @@ def prepare(
     input_scaler = Standardizer.fit(ds.X, ds.feature_names, ds.name, rows=train)
 
     def features(rows: np.ndarray) -> np.ndarray:
-        return input_scaler.transform_rows(ds.X, rows, dtype)
+        return input_scaler.transform_rows(ds.X, rows, dtype, ds.feature_names, ds.name)
 
     if classification:
         k = len(ds.classes)
@@ -323,8 +353,9 @@ def prepare(
     else:
         Y = ds.y.reshape(ds.n_samples, -1)
         target_scaler = Standardizer.fit(Y, [ds.target_name] * Y.shape[1], ds.name, rows=train)
-        Y_tr = target_scaler.transform_rows(Y, train, dtype)
-        Y_va = target_scaler.transform_rows(Y, val, dtype)
+        names = [ds.target_name] * Y.shape[1]
+        Y_tr = target_scaler.transform_rows(Y, train, dtype, names, ds.name)
+        Y_va = target_scaler.transform_rows(Y, val, dtype, names, ds.name)
         y_tr = y_va = None
     return PreparedData(
         X_train=features(train),

@@ -28,6 +28,7 @@ __all__ = [
     "check_classes",
     "check_task",
     "detect_task",
+    "exact_integers",
     "match_labels",
     "target_from_array",
     "target_from_numbers",
@@ -139,6 +140,12 @@ def target_from_numbers(
             line=line_of(i),
             column=name,
         )
+    if (task or detect_task(values)) == "classification" and not exact_integers(values):
+        # Whole numbers beyond 2**53 are not exact in float64 (two labels could become
+        # one) and beyond int64 they would wrap: such labels keep the text the file has.
+        labels = np.empty(len(values), dtype=object)
+        labels[:] = [cell(i).strip() for i in range(len(values))]
+        return labels, "classification"
     y, task_ = _numeric_target(where, name, values, task, lambda i: f"line {line_of(i)}")
     if task_ == "classification" and spellings:
         texts: dict[int, set[str]] = {}
@@ -153,12 +160,30 @@ def target_from_numbers(
     return y, task_
 
 
+#: whole numbers up to this magnitude are exact in float64; larger ones are not labels
+EXACT_INTEGER = 2**53
+
+
+def exact_integers(values: np.ndarray) -> bool:
+    """True when every value is within +-2**53, where float64 holds whole numbers exactly."""
+    return not values.size or float(np.abs(values).max()) <= EXACT_INTEGER
+
+
 def _numeric_target(
     where: str, name: str, values: np.ndarray, task: str | None, loc: Callable[[int], str]
 ) -> tuple[np.ndarray, str]:
     task_ = task or detect_task(values)
     if task_ == "regression":
         return values.astype(np.float64), task_
+    if not exact_integers(values):
+        i = int(np.argmax(np.abs(values) > EXACT_INTEGER))
+        raise DataError(
+            f"{where}: {loc(i)}, column {name!r}: {float(values[i])!r} is too large to be an "
+            "exact class label (whole numbers up to 2**53); save the labels as integers or "
+            "text, or use regression",
+            path=where,
+            column=name,
+        )
     frac = values != np.round(values)
     if frac.any():
         i = int(np.argmax(frac))
@@ -196,6 +221,15 @@ def target_from_array(
     if kind == "b":
         y = y.astype(np.int64)
         kind = "i"
+    if kind in "iu" and (y.ndim == 1 or y.shape[1:] == (1,)) and len(y):
+        flat = y.reshape(len(y))
+        if (task or detect_task(flat)) == "classification":
+            # Integer labels stay exact (no float64 trip); beyond int64 they become text.
+            if kind == "u" and int(flat.max()) > np.iinfo(np.int64).max:
+                labels = np.empty(len(flat), dtype=object)
+                labels[:] = [str(v) for v in flat.tolist()]
+                return labels, "classification"
+            return flat.astype(np.int64), "classification"
     if kind not in "iuf":
         raise DataError(
             f"{where}: array y has dtype {y.dtype}; targets must be numbers or strings",

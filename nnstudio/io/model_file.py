@@ -63,7 +63,12 @@ class TrainedModel:
         X = np.asarray(X, np.float64)
         if X.ndim != 2 or X.shape[1] != len(self.input_mean):
             raise ValueError(f"expected {len(self.input_mean)} feature columns, got {X.shape}")
-        out = self.net.forward((X - self.input_mean) / self.input_scale).astype(np.float64)
+        return self.output_standardized((X - self.input_mean) / self.input_scale)
+
+    def output_standardized(self, Z) -> np.ndarray:
+        """Like :meth:`output`, for features already standardized with ``input.mean`` and
+        ``input.scale``: ``Z = (X - mean) / scale``, (n, n_features)."""
+        out = self.net.forward(np.asarray(Z)).astype(np.float64)
         if self.task == "regression" and self.target_mean is not None:
             out = out * self.target_scale + self.target_mean
         return out
