@@ -35,6 +35,7 @@ from nnstudio.app.file_actions import FileActions
 from nnstudio.app.icon import app_icon
 from nnstudio.app.layer_table import LayerTable
 from nnstudio.app.layout import arrange
+from nnstudio.app.lr_finder_panel import LrFinderPanel
 from nnstudio.app.menus import build_menus
 from nnstudio.app.network_view import NetworkView
 from nnstudio.app.playback import PlaybackBar
@@ -94,6 +95,8 @@ class MainWindow(QMainWindow):
         # Speed and the epoch timeline: a row between the buttons and the plots.
         self.playback = PlaybackBar(self)
         self.tabs.parentWidget().layout().insertWidget(1, self.playback)
+        self.lr_finder = LrFinderPanel(self)
+        self.tabs.addTab(self.lr_finder, "LR finder")
         self._connect()
         window_state.restore(self)
         self._on_state_changed(IDLE)
@@ -482,6 +485,7 @@ class MainWindow(QMainWindow):
             return
         self.timing_panel.shutdown(CLOSE_WAIT_MS)
         self.data_panel.shutdown(CLOSE_WAIT_MS)
+        self.lr_finder.shutdown(CLOSE_WAIT_MS)
         super().closeEvent(event)
         self.closed.emit()
 
