@@ -34,6 +34,7 @@ from nnstudio.pipeline import (
     output_layer,
     session_from_model,
 )
+from nnstudio.runs import runs_from_json
 
 __all__ = ["FileActions"]
 
@@ -185,6 +186,7 @@ class FileActions(QObject):
                 path,
                 {"source": ds.source, "target": ds.target_name, "task": ds.task},
                 cfg.to_dict(),
+                runs=[run.to_json() for run in self.w.runs_panel.runs()],
             )
         except NnstudioError as exc:
             return self._fail(title, str(exc))
@@ -200,6 +202,7 @@ class FileActions(QObject):
         try:
             doc = load_project(path)
             cfg = TrainConfig.from_dict(doc["config"])
+            runs = runs_from_json(doc.get("runs", []), Path(path).name)
             info = doc["dataset"]
             target, task = info.get("target"), info.get("task")
             ds = read_dataset(info["source"], target=target, task=task)  # check first
@@ -215,6 +218,7 @@ class FileActions(QObject):
         w.data_panel.set_val_split(cfg.val_split)
         w.apply_config(cfg)
         w.controller.set_session(None)
+        w.runs_panel.set_runs(runs)
         w.recent.add("project", path)
         w.show_status(f"Opened project {Path(path).name}", 5000)
         return True

@@ -42,6 +42,7 @@ from nnstudio.app.playback import PlaybackBar
 from nnstudio.app.plots import TrainingPlots
 from nnstudio.app.recent_files import RecentFiles
 from nnstudio.app.run_views import RunViews
+from nnstudio.app.runs_panel import RunsPanel
 from nnstudio.app.status import StatusLabels
 from nnstudio.app.timing_panel import TimingPanel
 from nnstudio.app.training_panel import TrainingPanel
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self.tabs.parentWidget().layout().insertWidget(1, self.playback)
         self.lr_finder = LrFinderPanel(self)
         self.tabs.addTab(self.lr_finder, "LR finder")
+        self.runs_panel = RunsPanel(self)
+        self.tabs.addTab(self.runs_panel, "Runs")
         self._connect()
         window_state.restore(self)
         self._on_state_changed(IDLE)
