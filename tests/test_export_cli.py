@@ -90,3 +90,23 @@ def test_output_folder_and_missing_folder_are_refused(capsys, model, tmp_path):
         export_model(model, "tensorflow", tmp_path / "m.pb")
     assert issubclass(ExportError, NnstudioError)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_goes_through_nnstudios_writer(capsys, model, tmp_path):
+    """A symlinked --out is written through to its target, a replaced file keeps its
+    mode, a FIFO is refused before anything is written."""
+    import os
+
+    target = tmp_path / "real.py"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    assert main(["export", str(model), "--format", "numpy", "--out", str(link)]) == 0
+    assert link.is_symlink() and target.read_text().startswith("# Exported by nnstudio")
+    assert target.stat().st_mode & 0o777 == 0o640
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    line = one_line_error(capsys, "export", model, "--format", "onnx", "--out", fifo)
+    assert "FIFO" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "pipe", "real.py"]

@@ -101,25 +101,17 @@ NEEDS_MODEL_FILE = ("torch", "numpy")
 
 
 def check_output_path(out: Path) -> None:
-    """Refuse an output that is a folder, a device or a FIFO, or whose folder is missing."""
-    if out.is_dir():
-        raise ExportError(f"{out}: is a folder; give a file name such as {out / 'model.onnx'}")
-    if out.exists() and not out.is_file():
-        raise ExportError(f"{out}: is not a regular file (a device or FIFO?); choose a file")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"{out}: the folder {str(folder)!r} does not exist; create it first")
+    """Refuse an output that is a folder, a device, a FIFO, in a missing folder or one
+    without write permission (nnstudio's one check, ``io.atomic.check_writable``)."""
+    from ..io.atomic import check_writable
+
+    check_writable(out, what="export", error=ExportError)
 
 
 def write_bytes(out: Path, data: bytes) -> None:
-    """Write ``data`` to ``out`` atomically (nnstudio's writer: temporary file, rename)."""
+    """Write ``data`` to ``out`` atomically with nnstudio's writer (a temporary file, then
+    a rename; usual permissions; a symlink written through)."""
     from ..io.atomic import atomic_writer
 
-    try:
-        with atomic_writer(out, "wb") as fh:
-            fh.write(data)
-    except OSError as exc:
-        raise ExportError(
-            f"{out}: cannot write the export ({exc.strerror or exc}); choose a folder you can "
-            "write to"
-        ) from exc
+    with atomic_writer(out, "wb", what="export", error=ExportError) as fh:
+        fh.write(data)
