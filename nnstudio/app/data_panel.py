@@ -478,6 +478,19 @@ class DataPanel(QWidget):
         self._show(ds)
         self.datasetChanged.emit(ds)
 
+    def show_dataset(self, ds: Dataset, target: str | None = None, task: str | None = None) -> None:
+        """Show ``ds``, made in memory (a built-in sample regenerated with another noise or
+        size), as a finished load would: any load in progress is cancelled, every view
+        updates and ``datasetChanged`` fires."""
+        self.cancel_load()
+
+        class _Made:  # the request fields _apply reads
+            pass
+
+        made = _Made()
+        made.target, made.task = target, task
+        self._apply(made, class_summary(ds))
+
     def summary(self) -> LoadedData | None:
         """The loaded dataset with each row's class index and the class counts."""
         if self._summary is None or self._summary.dataset is not self._dataset:

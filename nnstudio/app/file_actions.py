@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from nnstudio.app import dialogs
 from nnstudio.app.data_panel import LoadCancelled
+from nnstudio.app.sample_controls import parse_project_fields
 from nnstudio.app.window_state import last_dir, remember_dir
 from nnstudio.data.loaders import load_dataset as read_dataset
 from nnstudio.errors import NnstudioError
@@ -184,7 +185,12 @@ class FileActions(QObject):
             cfg.validate()
             write_project(
                 path,
-                {"source": ds.source, "target": ds.target_name, "task": ds.task},
+                {
+                    "source": ds.source,
+                    "target": ds.target_name,
+                    "task": ds.task,
+                    **self.w.sample_controls.project_fields(),
+                },
                 cfg.to_dict(),
                 runs=[run.to_json() for run in self.w.runs_panel.runs()],
             )
@@ -204,6 +210,7 @@ class FileActions(QObject):
             cfg = TrainConfig.from_dict(doc["config"])
             runs = runs_from_json(doc.get("runs", []), Path(path).name)
             info = doc["dataset"]
+            sample = parse_project_fields(info, Path(path).name)
             target, task = info.get("target"), info.get("task")
             ds = read_dataset(info["source"], target=target, task=task)  # check first
             output_layer(ds, cfg)
@@ -216,6 +223,8 @@ class FileActions(QObject):
         except NnstudioError as exc:
             return self._fail(title, _named(exc, path))
         w.data_panel.set_val_split(cfg.val_split)
+        if sample is not None:
+            w.sample_controls.set_parameters(*sample)
         w.apply_config(cfg)
         w.controller.set_session(None)
         w.runs_panel.set_runs(runs)

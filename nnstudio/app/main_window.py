@@ -43,6 +43,7 @@ from nnstudio.app.plots import TrainingPlots
 from nnstudio.app.recent_files import RecentFiles
 from nnstudio.app.run_views import RunViews
 from nnstudio.app.runs_panel import RunsPanel
+from nnstudio.app.sample_controls import SampleControls
 from nnstudio.app.status import StatusLabels
 from nnstudio.app.timing_panel import TimingPanel
 from nnstudio.app.training_panel import TrainingPanel
@@ -100,6 +101,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.lr_finder, "LR finder")
         self.runs_panel = RunsPanel(self)
         self.tabs.addTab(self.runs_panel, "Runs")
+        # Noise and points of a built-in sample, under the data panel's target and task.
+        self.sample_controls = SampleControls(self)
+        self.data_panel.layout().insertWidget(3, self.sample_controls)
         self._connect()
         window_state.restore(self)
         self._on_state_changed(IDLE)
