@@ -35,7 +35,7 @@ from .engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .engine.losses import LOSSES, check_pair, default_loss
 from .engine.network import MLP
 from .engine.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
-from .engine.schedules import SCHEDULES
+from .engine.schedules import SCHEDULES, Schedule
 from .engine.trainer import Trainer
 from .errors import NnstudioError
 from .io.model_file import TrainedModel
@@ -330,6 +330,21 @@ class Session:
             extra=meta,
         )
 
+    def apply_live(self, cfg: TrainConfig) -> None:
+        """Give the trainer ``cfg``'s ``LIVE_SETTINGS`` (between steps, e.g. before a
+        run continues): the base learning rate, the planned epochs, patience, keeping the
+        best weights, and the schedule (a new schedule starts with a fresh plateau state)."""
+        t = self.trainer
+        t.lr = cfg.learning_rate
+        t.epochs = int(cfg.epochs)
+        t.patience = int(cfg.patience)
+        t.restore_best = bool(cfg.restore_best)
+        if t.schedule.name != cfg.schedule:
+            t.schedule = Schedule(cfg.schedule)
+        self.config = copy.deepcopy(self.config)
+        for name in LIVE_SETTINGS:
+            setattr(self.config, name, getattr(cfg, name))
+
     def output(self, X_raw: np.ndarray) -> np.ndarray:
         """Network output for raw (unstandardized) features, e.g. a decision-boundary grid."""
         X = self.data.input_scaler.transform(np.asarray(X_raw, np.float64))
@@ -395,8 +410,8 @@ def train(session: Session, callback=None, refit_callback=None) -> Session:
 
 
 # ---------------------------------------------------------------- models back into sessions
-#: settings a running trainer can take on without a new network
-LIVE_SETTINGS = ("lr", "epochs")
+#: settings an existing trainer can take on without a new network (``Session.apply_live``)
+LIVE_SETTINGS = ("lr", "epochs", "patience", "restore_best", "schedule")
 
 
 def session_key(ds: Dataset | None, cfg: TrainConfig) -> str:

@@ -139,3 +139,14 @@ def test_session_model_meta_records_the_settings_and_best_epoch():
                 "task": "classification", "target_name": ds.target_name}  # fmt: skip
     assert {k: meta[k] for k in expected} == expected
     assert meta["best_epoch"] == s.trainer.best_epoch >= 1
+
+
+def test_live_settings_reach_an_existing_trainer():
+    ds = make_sample("blobs", n_samples=90, seed=0)
+    s = build_session(ds, TrainConfig(epochs=5))
+    s.trainer.run_epoch()
+    s.apply_live(TrainConfig(epochs=9, lr=0.002, patience=4, restore_best=False, schedule="step"))
+    t = s.trainer
+    assert (t.epochs, t.base_lr, t.patience, t.restore_best, t.schedule.name) == (
+        9, 0.002, 4, False, "step")  # fmt: skip
+    assert s.config.patience == 4 and s.config.schedule == "step"

@@ -280,8 +280,7 @@ class TrainingController(QObject):
         key = session_key(ds, cfg)
         session = self._session if self._session_key == key else None
         if session is not None:
-            session.trainer.lr = cfg.learning_rate
-            session.trainer.epochs = cfg.epochs
+            session.apply_live(cfg)  # lr, epochs, patience, keep best, schedule
             if session.trainer.done:
                 session = None
         self._run_id += 1

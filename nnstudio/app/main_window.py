@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app import dialogs, window_state
+from nnstudio.app.best_epoch import BestEpochViews
 from nnstudio.app.boundary_view import BoundaryView
 from nnstudio.app.controller import IDLE, PAUSED, RUNNING, RunEnded, TrainingController
 from nnstudio.app.data_panel import DataPanel
@@ -104,6 +105,9 @@ class MainWindow(QMainWindow):
         # Noise and points of a built-in sample, under the data panel's target and task.
         self.sample_controls = SampleControls(self)
         self.data_panel.layout().insertWidget(3, self.sample_controls)
+        # Keep best weights, patience, schedule; best-epoch marker; lr in the status bar.
+        self.best_epoch = BestEpochViews(self)
+        self.tabs.parentWidget().layout().insertWidget(1, self.best_epoch.controls)
         self._connect()
         window_state.restore(self)
         self._on_state_changed(IDLE)
@@ -194,6 +198,7 @@ class MainWindow(QMainWindow):
             **self._hidden_settings,
         )
         self.training_panel.apply_to(cfg)
+        self.best_epoch.apply_to(cfg)
         cfg.val_split = float(self.data_panel.val_split())
         return cfg
 
@@ -207,6 +212,7 @@ class MainWindow(QMainWindow):
             self.training_panel.loss_combo.blockSignals(True)
             self.training_panel.set_from(cfg)
             self.training_panel.loss_combo.blockSignals(False)
+            self.best_epoch.set_from(cfg)
         finally:
             self.layer_table.blockSignals(False)
             self.training_panel.blockSignals(False)
@@ -266,6 +272,7 @@ class MainWindow(QMainWindow):
         stopping = c.stopping
         running = state in (RUNNING, PAUSED)
         self.training_panel.set_state(state, stopping=stopping)
+        self.best_epoch.set_running(running)
         # Train and Step stay pressable while stopping: they start when the run has ended.
         self.train_action.setEnabled(state != RUNNING or stopping)
         self.train_action.setText("&Resume" if state == PAUSED and not stopping else "&Train")
@@ -316,7 +323,7 @@ class MainWindow(QMainWindow):
     def _on_run_ended(self, ended: RunEnded) -> None:
         self.run_views.ended()
         if ended.finished:
-            self.show_status(f"Finished {ended.epoch} epochs", 5000)
+            self.show_status(self.best_epoch.ended_text(ended), 8000)
         elif ended.stopped:
             self.show_status(f"Stopped at epoch {ended.epoch} of {ended.epochs}", 5000)
         else:

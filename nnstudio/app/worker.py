@@ -66,6 +66,10 @@ class TrainingUpdate:
     surface: np.ndarray | None = None  # (G, k) network output on the boundary grid
     weights: list[np.ndarray] | None = None  # (fan_in, fan_out) copies, one per layer
     final: bool = False  # the last update of this run
+    best_epoch: int | None = None  # epoch of the lowest validation loss (None: no val rows)
+    best_val_loss: float | None = None  # that epoch's validation loss
+    stopped_early: bool = False  # patience ran out
+    restored_best: bool = False  # the best epoch's weights were put back at the end
     run_id: int = 0  # the worker's run_id, so a receiver can drop a finished run's updates
 
 
@@ -327,6 +331,10 @@ class TrainingWorker(QObject):
             lr=trainer.lr,
             final=final,
             run_id=self.run_id,
+            best_epoch=trainer.watch.best_epoch if trainer.has_validation else None,
+            best_val_loss=trainer.watch.best_loss if trainer.has_validation else None,
+            stopped_early=trainer.stopped_early,
+            restored_best=trainer.restored_best,
         )
         if extras:
             t0 = time.perf_counter()
