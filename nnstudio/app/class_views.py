@@ -188,7 +188,8 @@ class ClassViews(QWidget):
         wrong = len(rep.errors) if n_errors is None else int(n_errors)
         acc = s.accuracy
         self.summary_label.setText(
-            f"{rep.which.capitalize()} rows: {total:,}; accuracy {acc:.1%}"
+            f"{rep.which.capitalize()} rows: {total:,}; accuracy {acc:.1%}. Rows: true "
+            "class; columns: predicted class."
             if total
             else f"No {rep.which} rows."
         )

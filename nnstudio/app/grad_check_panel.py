@@ -25,7 +25,7 @@ from nnstudio.insight.backprop_check import BackpropCheck, Cancelled, check_back
 
 __all__ = ["GRAD_HEADERS", "GradCheckPanel", "GradCheckWorker"]
 
-GRAD_HEADERS = ("layer", "weights", "parameters checked", "max relative error")
+GRAD_HEADERS = ("layer", "weights", "checked", "max relative error")
 _IDLE_TEXT = "Check gradients"
 
 
@@ -100,6 +100,7 @@ class GradCheckPanel(QWidget):
             "Gradient check per layer",
             "One row per dense layer: the largest relative error between backprop and "
             "central differences",
+            stretch=1,
         )
         self.table.setToolTip("error = |backprop - numerical| / max(1, |backprop|, |numerical|)")
         self.verdict = QLabel("Check backprop against central differences for this network.")
@@ -133,6 +134,7 @@ class GradCheckPanel(QWidget):
 
     def clear(self) -> None:
         self._report = None
+        self.verdict.setStyleSheet("")
         self.model.set_rows([])
         self.verdict.setText("Check backprop against central differences for this network.")
 
@@ -204,6 +206,8 @@ class GradCheckPanel(QWidget):
             ]
         )
         self.verdict.setText(rep.summary())
+        color = "#2a7d2a" if rep.matches else "#c62828"
+        self.verdict.setStyleSheet(f"QLabel {{ color: {color}; font-weight: bold; }}")
         self.checkFinished.emit(rep)
 
     @Slot(str)

@@ -3,9 +3,12 @@ decision boundary a square beside the plots.
 
 One glance, left to right: *what the network is* (layer table, drawing) and *what it
 learns from* (data panel); then *how it trains* (buttons and progress in one row, the
-hyperparameters in two) and *what happens*: a Training tab with the decision boundary as
-a large square on the left (2-D data only) and the loss and gradient-norm plots stacked
-beside it, and a Timing tab with the loop-versus-matrix timing.
+hyperparameters in two) and *what happens*: a Training tab with the surface over two
+features (``boundaryPlot`` and its feature choosers; data with two or more features) as a
+large square on the left and the loss and gradient-norm plots stacked beside it; a Fit
+tab (one feature, or regression); a Classes tab (confusion matrix, per-class scores,
+misclassified rows; classification); a Units tab (unit statistics, activation
+histograms, the gradient check); and a Timing tab with the loop-versus-matrix timing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ BOUNDARY_SHARE = 0.55
 #: the Training tab: smallest side of the decision-boundary view, narrowest plots
 BOUNDARY_MIN = 220
 PLOTS_MIN_WIDTH = 280
+#: the gradient-check table's four columns stay readable
+GRAD_CHECK_MIN_WIDTH = 380
 
 
 class BoundarySplitter(QSplitter):
@@ -104,15 +109,23 @@ def arrange(w: QMainWindow) -> None:
     )
     # The decision boundary is what people come for: a large square on the left, the
     # loss and gradient-norm plots stacked on the right.
-    w.boundary_view.setMinimumSize(BOUNDARY_MIN, BOUNDARY_MIN)
+    w.surface_panel.setMinimumSize(BOUNDARY_MIN, BOUNDARY_MIN)
     w.plots.setMinimumWidth(PLOTS_MIN_WIDTH)
-    w.training_split = BoundarySplitter(w.boundary_view, w.plots)
+    w.training_split = BoundarySplitter(w.surface_panel, w.plots)
     w.training_split.setObjectName("trainingSplitter")
 
     w.tabs = QTabWidget()
     w.tabs.setObjectName("plotTabs")
     w.tabs.setAccessibleName("Plots")
     w.tabs.addTab(w.training_split, "Training")
+    w.fit_tab = w.fit_view
+    w.tabs.addTab(w.fit_view, "Fit")
+    w.tabs.addTab(w.class_views, "Classes")
+    w.grad_check_panel.setMinimumWidth(GRAD_CHECK_MIN_WIDTH)
+    units = _splitter(H, "unitsSplitter", w.unit_views, w.grad_check_panel)
+    units.setStretchFactor(0, 1)
+    units.setStretchFactor(1, 1)
+    w.tabs.addTab(units, "Units")
     w.tabs.addTab(w.timing_panel, "Timing")
 
     right = QWidget()

@@ -27,13 +27,16 @@ from PySide6.QtWidgets import (
 
 from nnstudio.app import dialogs, window_state
 from nnstudio.app.best_epoch import BestEpochViews
-from nnstudio.app.boundary_view import BoundaryView
+from nnstudio.app.class_views import ClassViews
 from nnstudio.app.controller import IDLE, PAUSED, RUNNING, RunEnded, TrainingController
 from nnstudio.app.data_panel import DataPanel
 from nnstudio.app.drops import dropped_path
 from nnstudio.app.export_dialog import ExportActions
 from nnstudio.app.file_actions import FileActions
+from nnstudio.app.fit_view import FitView
+from nnstudio.app.grad_check_panel import GradCheckPanel
 from nnstudio.app.icon import app_icon
+from nnstudio.app.insight_views import InsightViews
 from nnstudio.app.layer_table import LayerTable
 from nnstudio.app.layout import arrange
 from nnstudio.app.lr_finder_panel import LrFinderPanel
@@ -46,8 +49,10 @@ from nnstudio.app.run_views import RunViews
 from nnstudio.app.runs_panel import RunsPanel
 from nnstudio.app.sample_controls import SampleControls
 from nnstudio.app.status import StatusLabels
+from nnstudio.app.surface_panel import SurfacePanel
 from nnstudio.app.timing_panel import TimingPanel
 from nnstudio.app.training_panel import TrainingPanel
+from nnstudio.app.unit_views import UnitViews
 from nnstudio.app.window_state import SETTINGS_ENV, app_settings
 from nnstudio.data.dataset import Dataset
 from nnstudio.errors import NnstudioError
@@ -94,6 +99,16 @@ class MainWindow(QMainWindow):
         self.epoch_label = self.status.epoch_label
         self.loss_label = self.status.loss_label
         self.speed_label = self.status.speed_label
+        self.insight = InsightViews(
+            self.controller,
+            self.surface_panel,
+            self.fit_view,
+            self.class_views,
+            self.unit_views,
+            self.grad_check_panel,
+            self.network_view,
+            self,
+        )
         self.recent = RecentFiles(self.recent_menu, self._settings, self)
         # Speed and the epoch timeline: a row between the buttons and the plots.
         self.playback = PlaybackBar(self)
@@ -122,7 +137,12 @@ class MainWindow(QMainWindow):
         self.plots = TrainingPlots()
         self.loss_plot = self.plots.loss_plot
         self.grad_plot = self.plots.grad_plot
-        self.boundary_view = BoundaryView()
+        self.surface_panel = SurfacePanel()
+        self.boundary_view = self.surface_panel.view
+        self.fit_view = FitView()
+        self.class_views = ClassViews()
+        self.unit_views = UnitViews()
+        self.grad_check_panel = GradCheckPanel()
         self.timing_panel = TimingPanel()
 
         arrange(self)
@@ -152,6 +172,7 @@ class MainWindow(QMainWindow):
         c.stateChanged.connect(self._on_state_changed)
         c.sessionChanged.connect(self._on_session_changed)
         c.runStarted.connect(self.run_views.clear)
+        c.runStarted.connect(self.insight.clear)
         c.progress.connect(self.run_views.show_update)
         c.diverged.connect(self._on_diverged)
         c.failed.connect(self._on_failed)
@@ -235,9 +256,8 @@ class MainWindow(QMainWindow):
         if ds is None:
             dialogs.show_error(self, "No data", "Load a dataset or pick a sample first.")
             return False
-        grid = self.boundary_view.grid() if ds.n_features == 2 else None
-        try:
-            return action(ds, self.current_config(), grid)
+        try:  # the surface comes with the result views (InsightViews), not a grid
+            return action(ds, self.current_config(), None)
         except NnstudioError as exc:
             dialogs.show_error(self, "Cannot train with these settings", str(exc))
             return False
@@ -374,6 +394,7 @@ class MainWindow(QMainWindow):
         if ds.task == "classification":
             self.network_view.set_output_classes(ds.classes if units == len(ds.classes) else None)
         self.timing_panel.set_architecture(sizes, all_acts, loss)
+        self.insight.architecture_changed()
 
     @Slot(object)
     def _on_dataset_changed(self, ds: Dataset | None, initial: bool = False) -> None:
@@ -382,9 +403,10 @@ class MainWindow(QMainWindow):
             if self.controller.session is not None:
                 self.controller.set_session(None)
         self.run_views.clear()
+        self.insight.set_dataset(ds)
+        self._show_result_tabs(ds)
         if ds is None:
             self.setWindowTitle(APP_TITLE)
-            self.boundary_view.setVisible(False)
             self._refresh_architecture()
             return
         # Ends with the application's display name, so Qt does not add it a second time.
@@ -393,19 +415,36 @@ class MainWindow(QMainWindow):
             "accuracy" if ds.task == "classification" else "r2",
             has_val=self.data_panel.val_split() > 0,
         )
-        if ds.n_features == 2:
-            if ds.task == "classification":
-                labels = self.data_panel.summary().class_index  # computed with the load
-                self.boundary_view.set_points(ds.X, labels, ds.classes)
-            else:
-                self.boundary_view.set_points(ds.X, ds.y.reshape(ds.n_samples, -1)[:, 0], None)
-            self.boundary_view.setVisible(True)
-        else:
-            self.boundary_view.setVisible(False)
         self._refresh_architecture()
         self.show_status(ds.describe(), 8000)
         if not initial and os.path.isfile(ds.source):
             self.recent.add("dataset", ds.source)
+
+    def _show_result_tabs(self, ds: Dataset | None) -> None:
+        """The surface for data with two or more features; the Fit tab for one feature
+        or regression; the Classes tab for classification."""
+        self.surface_panel.setVisible(ds is not None and ds.n_features >= 2)
+        tabs = self.tabs
+        fit = ds is not None and (ds.n_features == 1 or ds.task == "regression")
+        classes = ds is not None and ds.task == "classification"
+        tabs.setTabVisible(tabs.indexOf(self.fit_tab), fit)
+        tabs.setTabVisible(tabs.indexOf(self.class_views), classes)
+
+    def select_unit(self, layer: int | None, unit: int | None = None) -> None:
+        """Show hidden unit ``unit`` of hidden layer ``layer`` (0 = the first hidden
+        layer) on ``boundaryPlot``; ``select_unit(None)`` goes back to the network's
+        output. Clicking a unit in ``networkView`` does the same. Raises ``ValueError``
+        for a unit the network on screen does not have."""
+        if layer is None:
+            self.insight.select_unit(None)
+            return
+        if unit is None:
+            raise ValueError("select_unit(layer, unit) needs both, or None for the output")
+        self.insight.select_unit((int(layer), int(unit)))
+
+    def selected_unit(self) -> tuple[int, int] | None:
+        """``(layer, unit)`` shown on the surface, or None for the network's output."""
+        return self.insight.selected_unit()
 
     @Slot(float)
     def _on_val_split_changed(self, value: float) -> None:
@@ -500,6 +539,8 @@ class MainWindow(QMainWindow):
         self.timing_panel.shutdown(CLOSE_WAIT_MS)
         self.data_panel.shutdown(CLOSE_WAIT_MS)
         self.lr_finder.shutdown(CLOSE_WAIT_MS)
+        self.grad_check_panel.stop_and_wait(CLOSE_WAIT_MS)
+        self.insight.wait(CLOSE_WAIT_MS)
         super().closeEvent(event)
         self.closed.emit()
 

@@ -17,11 +17,7 @@ from nnstudio.app.training_panel import TrainingPanel
 from nnstudio.data.dataset import Dataset
 from nnstudio.pipeline import Session
 
-__all__ = ["SYNC_SURFACE_MACS", "RunViews"]
-
-#: the decision surface is drawn right away (outside a run) only below this many
-#: multiply-adds; bigger networks wait for the next training update
-SYNC_SURFACE_MACS = 3e8
+__all__ = ["RunViews"]
 
 
 class RunViews:
@@ -72,12 +68,7 @@ class RunViews:
         self.status.show_update(update)
 
     def show_session(self, session: Session, ds: Dataset | None) -> None:
-        """Weights outside a run (an import): the drawing, and the surface if cheap."""
+        """Weights outside a run (an import): the drawing. (The surface and the other
+        result views follow from ``InsightViews``.)"""
         self.plots.grad_plot.set_layers(session.net.n_layers)
         self.drawing.set_weights(session.net.weights)
-        grid = self.boundary.grid()
-        if ds is not None and ds.n_features == 2 and len(grid):
-            sizes = session.net.layer_sizes
-            macs = len(grid) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-            if macs <= SYNC_SURFACE_MACS:
-                self.boundary.set_surface(session.output(grid))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QTableView
 
-__all__ = ["NumberDelegate", "RowsModel", "format_number", "make_table"]
+__all__ = ["NumberDelegate", "PercentDelegate", "RowsModel", "format_number", "make_table"]
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -34,8 +34,22 @@ def format_number(value, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+def _stretch(header: QHeaderView, column: int) -> None:
+    if column < header.count():
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+
 class NumberDelegate(QStyledItemDelegate):
     def displayText(self, value, locale) -> str:  # noqa: N802 (Qt's name)
+        return format_number(value)
+
+
+class PercentDelegate(QStyledItemDelegate):
+    """Shows a fraction (0..1) as a percentage; the model keeps the fraction."""
+
+    def displayText(self, value, locale) -> str:  # noqa: N802 (Qt's name)
+        if isinstance(value, float) and not math.isnan(value):
+            return f"{100 * value:.1f}%"
         return format_number(value)
 
 
@@ -113,11 +127,17 @@ class RowsModel(QAbstractTableModel):
 
 
 def make_table(
-    model: RowsModel, name: str, accessible: str, description: str = "", fit_columns: bool = True
+    model: RowsModel,
+    name: str,
+    accessible: str,
+    description: str = "",
+    fit_columns: bool = True,
+    stretch: int | None = None,
 ) -> QTableView:
     """A read-only, row-selecting table view of ``model`` with the contract's names.
-    ``fit_columns``: columns follow their contents (for small tables; a long table keeps
-    interactive widths, since fitting measures every row)."""
+    ``fit_columns``: the columns share the width, or with ``stretch`` every column fits
+    its contents and column ``stretch`` takes the rest (for small tables; a long table
+    keeps interactive widths, since fitting measures every row)."""
     view = QTableView()
     view.setObjectName(name)
     view.setAccessibleName(accessible)
@@ -128,8 +148,16 @@ def make_table(
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setAlternatingRowColors(True)
-    if fit_columns:
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
+    header = view.horizontalHeader()
+    if fit_columns and stretch is None:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+    elif fit_columns:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        model.modelReset.connect(lambda: _stretch(header, stretch))
+        model.headerDataChanged.connect(lambda *_: _stretch(header, stretch))
+        _stretch(header, stretch)
+    else:
+        view.horizontalHeader().setStretchLastSection(True)
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
     return view

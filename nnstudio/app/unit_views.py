@@ -1,8 +1,9 @@
 """Per hidden layer, live: dead and saturated units, mean activation, and histograms.
 
 - ``unitStatsTable``: one row per hidden layer: the layer (1-based), activation, units,
-  the fraction of dead units (ReLU family), of saturated units (sigmoid, tanh), both as
-  numbers in 0..1 ("–" where the activation has no such state), and the mean activation.
+  the fraction of dead units (ReLU family), of saturated units (sigmoid, tanh), both held
+  as numbers in 0..1 and shown as percentages ("–" where the activation has no such
+  state), and the mean activation.
 - ``activationPlot``: one step curve per hidden layer, the share of the layer's
   activation values in each bin (so layers of different widths compare).
 
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from nnstudio.app.boundary_view import style_plot
 from nnstudio.app.palette import class_colors
-from nnstudio.app.tables import RowsModel, make_table
+from nnstudio.app.tables import PercentDelegate, RowsModel, make_table
 from nnstudio.insight.units import LayerStats
 
 __all__ = ["STATS_HEADERS", "UnitViews"]
@@ -38,7 +39,11 @@ class UnitViews(QWidget):
             "unitStatsTable",
             "Hidden unit statistics",
             "Per hidden layer: fraction of dead units, of saturated units, mean activation",
+            stretch=1,
         )
+        self._percent = PercentDelegate(self.stats_table)
+        for header in ("dead", "saturated"):
+            self.stats_table.setItemDelegateForColumn(STATS_HEADERS.index(header), self._percent)
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("activationPlot")
         self.plot.setAccessibleName("Activation histograms")

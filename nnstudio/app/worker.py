@@ -8,9 +8,12 @@ pause (a queued "stop" slot would never run while the loop is busy), applies a n
 learning rate or epoch count handed over by the GUI thread, and every ~1/30 s emits one
 :class:`TrainingUpdate` that carries everything that happened since the last one: every
 finished epoch's report (so the GUI's per-epoch curves are exact), every step's gradient
-norms, and, every ~200 ms, the decision surface on the boundary grid and copies of the
-weights. All the NumPy work (including the surface) happens in this thread; the GUI
-thread only copies numbers into plot items.
+norms, and, every ~200 ms (or less often, so that these extras take at most a fifth of
+the worker's time), copies of the weights and what the result views asked for with
+:meth:`TrainingWorker.set_views` (the surface over two features or of one hidden unit,
+the confusion matrix, the fitted curve, the unit statistics: ``insight.snapshot``). All
+the NumPy work happens in this thread; the GUI thread only copies numbers into plot
+items and tables.
 
 Slow motion and the timeline: with a :class:`~nnstudio.pacing.Pacer` the loop waits
 between steps on the pacer's event (a speed change, stop or pause ends the wait at once),
@@ -35,6 +38,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.app.threads import make_thread
 from nnstudio.engine.trainer import EpochReport, TrainingDiverged
+from nnstudio.insight.snapshot import ViewRequest, compute_views
 from nnstudio.pacing import Pacer
 from nnstudio.pipeline import Session
 from nnstudio.timeline import Timeline
@@ -64,6 +68,7 @@ class TrainingUpdate:
     samples_per_second: float  # wall-clock throughput since the last update (nan if none)
     lr: float
     surface: np.ndarray | None = None  # (G, k) network output on the boundary grid
+    views: object | None = None  # insight.snapshot.ViewSnapshot for the result views
     weights: list[np.ndarray] | None = None  # (fan_in, fan_out) copies, one per layer
     final: bool = False  # the last update of this run
     best_epoch: int | None = None  # epoch of the lowest validation loss (None: no val rows)
@@ -132,6 +137,7 @@ class TrainingWorker(QObject):
         self.step_lock = threading.Lock()  # held by the worker while it changes the network
         self._pending_lr: float | None = None
         self._pending_epochs: int | None = None
+        self._views: ViewRequest | None = None  # what the result views want (extras)
         self.run_id = 0
         self._reset_accumulators()
 
@@ -169,6 +175,12 @@ class TrainingWorker(QObject):
             raise ValueError(f"learning rate must be a positive number, got {lr}")
         with self._lock:
             self._pending_lr = lr
+
+    def set_views(self, request: ViewRequest | None) -> None:
+        """Thread-safe: what the result views want computed with the extras from now on
+        (``nnstudio.insight.snapshot``; None: nothing)."""
+        with self._lock:
+            self._views = request
 
     def set_epochs(self, epochs: int) -> None:
         """Thread-safe: change the planned number of epochs (the run ends when reached)."""
@@ -340,6 +352,10 @@ class TrainingWorker(QObject):
             t0 = time.perf_counter()
             if self._grid is not None:
                 update.surface = session.output(self._grid)
+            with self._lock:
+                views = self._views
+            if views is not None:
+                update.views = compute_views(session, views)
             if self._send_weights:
                 update.weights = [W.copy() for W in session.net.weights]
             self._extras_cost = time.perf_counter() - t0
