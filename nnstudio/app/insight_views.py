@@ -19,6 +19,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.app.class_views import ClassViews
+from nnstudio.app.controller import RUNNING
 from nnstudio.app.fit_view import FitView
 from nnstudio.app.grad_check_panel import GradCheckPanel
 from nnstudio.app.network_view import NetworkView
@@ -97,6 +98,7 @@ class InsightViews(QObject):
         self._views_thread = None
         self._again = False
         self._last: ViewSnapshot | None = None
+        self._shown: Session | None = None  # the session the idle views show
         grad.set_source(self._grad_source)
         surface.planeChanged.connect(self._on_request_changed)
         surface.outputRequested.connect(lambda: self.select_unit(None))
@@ -211,14 +213,17 @@ class InsightViews(QObject):
     def last_snapshot(self) -> ViewSnapshot | None:
         return self._last
 
-    def refresh(self) -> None:
-        """Compute what the views want for the idle session (none: nothing)."""
+    def refresh(self, session: Session | None = None) -> None:
+        """Compute what the views want for the current session, or for ``session`` (for
+        example a recorded epoch's copy of it), when no run is going (idle or paused;
+        while a run goes, its worker sends the views)."""
         c = self.controller
-        session = c.session
-        if session is None or c.is_training or self._ds is None:
+        session = session if session is not None else c.session
+        if session is None or c.state == RUNNING or self._ds is None:
             return
         if session.dataset is not self._ds:
             return
+        self._shown = session
         req = self.request()
         if _cost(session, req) <= SYNC_VIEWS_MACS:
             self.apply(compute_views(session, req))
@@ -226,6 +231,7 @@ class InsightViews(QObject):
         if self._views_thread is not None:
             self._again = True  # one more when this one ends, with the newest request
             return
+        self._again = False
         worker = ViewsWorker(session, req)
         thread = make_thread(worker, "viewsThread")
         worker.done.connect(self._on_views_done)
@@ -243,7 +249,7 @@ class InsightViews(QObject):
 
     @Slot(object)
     def _on_views_done(self, snap) -> None:
-        if snap is not None and not self.controller.is_training:
+        if snap is not None and self.controller.state != RUNNING:
             self.apply(snap)
 
     @Slot()
@@ -251,28 +257,29 @@ class InsightViews(QObject):
         self._views_thread = None
         if self._again:
             self._again = False
-            self.refresh()
+            self.refresh(self._shown)
 
     # ----------------------------------------------------------------- plumbing
 
     @Slot()
     def _on_request_changed(self) -> None:
         worker = self.controller.worker
-        if worker is not None and hasattr(worker, "set_views"):
+        if worker is not None:
             worker.set_views(self.request())
-        else:
-            self.refresh()
+        self.refresh(self._shown)  # idle or paused: now (a running worker sends it)
 
     @Slot(str)
-    def _on_state_changed(self, _state: str) -> None:
+    def _on_state_changed(self, state: str) -> None:
+        if state == RUNNING:
+            self._shown = None  # a recorded epoch shown before is not what runs now
         worker = self.controller.worker
         if worker is not None and worker is not self._worker_seen:
             self._worker_seen = worker
-            if hasattr(worker, "set_views"):
-                worker.set_views(self.request())
+            worker.set_views(self.request())
 
     @Slot(object)
     def _on_session_changed(self, session) -> None:
+        self._shown = None
         if session is None:
             self.clear()
         elif not self.controller.is_training:

@@ -172,13 +172,7 @@ class PlaybackBar(QWidget):
         shown = copy.copy(session)
         shown.net = c.timeline.network(epoch, like=session.net)
         w.network_view.set_weights(shown.net.weights)
-        boundary = w.boundary_view
-        grid = boundary.grid() if boundary.isVisible() else None
-        if grid is not None and len(grid):
-            try:
-                boundary.set_surface(shown.output(grid))
-            except (ValueError, RuntimeError):
-                pass
+        w.insight.refresh(shown)  # the surface and the other result views of that epoch
         self._shown = None if latest else epoch
         self.restore_button.setEnabled(not latest and c.state != RUNNING)
         self._show_label(epoch)
