@@ -7,6 +7,7 @@ fit does not matter, only that the weights are not trivial)."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,28 @@ def float32_rows(X) -> list[list[str]]:
     """Rows of ``X`` rounded to float32 and written exactly, so an ONNX graph fed float32
     features and ``nnstudio predict`` reading the CSV see the same numbers."""
     return [[repr(float(v)) for v in row] for row in np.asarray(X, np.float32)]
+
+
+def float32_copy(path: Path, folder: Path) -> tuple[Path, np.ndarray]:
+    """A copy of a CSV whose last column is the target, with every feature rounded to
+    float32 and written exactly; returns the copy and its features (n, d) float64."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    X = np.array([r[:-1] for r in rows[1:]], float).astype(np.float32).astype(np.float64)
+    body = [[*x, r[-1]] for x, r in zip(float32_rows(X), rows[1:])]
+    return write_csv(Path(folder) / path.name, rows[0], body), X
+
+
+def predict_table(capsys, model, data) -> tuple[list[str], np.ndarray]:
+    """``nnstudio predict``'s CSV for ``data``: the names and numbers of the columns an
+    export must reproduce (the ``p_<label>`` columns for classification; every column,
+    ``prediction`` or ``prediction_j``, for regression)."""
+    capsys.readouterr()
+    assert main(["predict", str(model), str(data)]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    header, body = rows[0], rows[1:]
+    cols = [j for j, h in enumerate(header) if h.startswith("p_")] or list(range(len(header)))
+    return [header[j] for j in cols], np.array([[float(r[j]) for j in cols] for r in body])
 
 
 def train(folder: Path, name: str, data, *args) -> Path:

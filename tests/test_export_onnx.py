@@ -8,8 +8,6 @@ written exactly: ``predict`` reading the CSV and the graph fed float32 see the s
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 
@@ -18,8 +16,10 @@ import pytest
 from export_cases import (
     HIDDEN_ACTIVATIONS,
     SAMPLES,
+    float32_copy,
     float32_rows,
     multi_output_npz,
+    predict_table,
     train,
     write_csv,
 )
@@ -35,17 +35,6 @@ def export(model, out) -> None:
     assert main(["export", str(model), "--format", "onnx", "--out", str(out)]) == 0
 
 
-def predict_table(capsys, model, data) -> tuple[list[str], np.ndarray]:
-    """``nnstudio predict``'s CSV: header and the numeric columns (p_* or prediction*)."""
-    capsys.readouterr()
-    assert main(["predict", str(model), str(data)]) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    header, body = rows[0], rows[1:]
-    # classification: the p_<label> columns; regression: every column is a prediction
-    cols = [j for j, h in enumerate(header) if h.startswith("p_")] or list(range(len(header)))
-    return [header[j] for j in cols], np.array([[float(r[j]) for j in cols] for r in body])
-
-
 def run_onnx(path, X) -> tuple[object, np.ndarray]:
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (inp,) = sess.get_inputs()
@@ -58,15 +47,6 @@ def moons_csv(folder):
     ds = make_sample("moons", n_samples=200, seed=5)
     rows = [[*r, "yes" if c else "no"] for r, c in zip(float32_rows(ds.X), ds.y)]
     return write_csv(folder / "moons.csv", ["x1", "x2", "label"], rows), ds.X
-
-
-def float32_copy(path, folder):
-    """A copy of a sample CSV with every feature rounded to float32 (target kept)."""
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    X = np.array([r[:-1] for r in rows[1:]], float)
-    body = [[*x, r[-1]] for x, r in zip(float32_rows(X), rows[1:])]
-    return write_csv(folder / path.name, rows[0], body), X
 
 
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)

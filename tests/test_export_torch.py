@@ -4,14 +4,19 @@ output equals ``nnstudio predict``'s numbers (and so the ONNX graph's)."""
 from __future__ import annotations
 
 import ast
-import csv
 import importlib.util
-import io
 import sys
 
 import numpy as np
 import pytest
-from export_cases import SAMPLES, float32_rows, multi_output_npz, train, write_csv
+from export_cases import (
+    HIDDEN_ACTIVATIONS,
+    SAMPLES,
+    float32_copy,
+    multi_output_npz,
+    predict_table,
+    train,
+)
 
 from nnstudio.cli import main
 
@@ -26,28 +31,15 @@ def load_module(path):
 
 
 def predict_numbers(capsys, model, data) -> np.ndarray:
-    capsys.readouterr()
-    assert main(["predict", str(model), str(data)]) == 0
-    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    header, body = rows[0], rows[1:]
-    cols = [j for j, h in enumerate(header) if h.startswith("p_")] or list(range(len(header)))
-    return np.array([[float(r[j]) for j in cols] for r in body])
+    return predict_table(capsys, model, data)[1]
 
 
 def iris_float32(folder):
-    with open(SAMPLES / "iris.csv", newline="") as fh:
-        rows = list(csv.reader(fh))
-    X = np.array([r[:-1] for r in rows[1:]], float)
-    body = [[*x, r[-1]] for x, r in zip(float32_rows(X), rows[1:])]
-    return write_csv(folder / "iris.csv", rows[0], body), X
+    return float32_copy(SAMPLES / "iris.csv", folder)
 
 
 def breast_float32(folder):
-    with open(SAMPLES / "breast_cancer.csv", newline="") as fh:
-        rows = list(csv.reader(fh))
-    X = np.array([r[:-1] for r in rows[1:]], float)
-    body = [[*x, r[-1]] for x, r in zip(float32_rows(X), rows[1:])]
-    return write_csv(folder / "bc.csv", rows[0], body), X
+    return float32_copy(SAMPLES / "breast_cancer.csv", folder)
 
 
 def npz_data(folder):
@@ -95,6 +87,20 @@ def test_module_output_equals_predict(case, module_file, capsys, tmp_path):
         got32 = net.float()(torch.from_numpy(X.astype(np.float32))).numpy()
     assert got32.dtype == np.float32
     assert np.abs(got32 - expected).max() < 1e-3 * max(1.0, np.abs(expected).max())
+
+
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_every_hidden_activation(activation, module_file, capsys, tmp_path):
+    data, X = float32_copy(SAMPLES / "wine.csv", tmp_path)
+    model = train(
+        tmp_path, "m", data, "--layers", "7,5", "--activation", activation, "--epochs", "3"
+    )
+    expected = predict_numbers(capsys, model, data)
+    with torch.no_grad():
+        got = load_module(module_file).build_model(str(model))(
+            torch.from_numpy(X.astype(np.float32))
+        )
+    assert np.abs(got.numpy() - expected).max() < 1e-5
 
 
 def test_parameters_carry_the_model_file_names(module_file, tmp_path):
