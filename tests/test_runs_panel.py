@@ -133,3 +133,15 @@ def test_a_project_with_bad_runs_is_refused_whole(qtbot, window, tmp_path, error
     project.write_text(json.dumps(doc))
     assert not w.open_project(project)
     assert len(errors) == 1 and "runs[0].number" in errors[0][1]
+
+
+def test_restoring_an_epoch_updates_the_run_row(qtbot, window):
+    w = window
+    assert w.load_dataset("xor")
+    _train(qtbot, w, 5)
+    model = w.runs_panel.model
+    assert model.index(0, 10).data() == "5"
+    w.playback.epoch_slider.setValue(2)
+    assert w.playback.restore_shown()
+    assert model.rowCount() == 1 and model.index(0, 10).data() == "2"
+    assert w.runs_panel.runs()[0].train_loss == [r.train_loss for r in w.session.trainer.history]

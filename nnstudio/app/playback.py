@@ -47,10 +47,12 @@ def speed_text(position: int) -> str:
 class PlaybackBar(QWidget):
     """The speed slider and the epoch timeline for ``window``'s controller and views.
 
-    ``epochShown(int)``: the epoch now shown (-1: the live weights, during a run).
+    ``epochShown(int)``: the epoch now shown (-1: the live weights, during a run);
+    ``restored(int)``: the session was put back to that epoch.
     """
 
     epochShown = Signal(int)
+    restored = Signal(int)
 
     def __init__(self, window, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,4 +216,5 @@ class PlaybackBar(QWidget):
         self.refresh()
         w.run_views.show_session(c.session, w.data_panel.dataset)
         w.show_status(f"Restored epoch {epoch}; Train continues from there", 5000)
+        self.restored.emit(epoch)
         return True

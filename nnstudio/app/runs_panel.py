@@ -2,8 +2,9 @@
 
 A run is everything trained from one set of fresh weights: it starts when Train builds a
 new network (the controller's ``runStarted``) and its row is updated whenever training
-ends (``runEnded``), so Stop then Train keeps one row. Columns come from
-:func:`nnstudio.runs.table` (the settings, then the final and the best metrics).
+ends (``runEnded``) or an earlier epoch is restored, so Stop then Train keeps one row.
+Columns come from :func:`nnstudio.runs.table` (the settings, then the final and the best
+metrics).
 Column 0 is checkable (``Qt.CheckStateRole``): a checked run's training-loss curve is
 overlaid in ``lossPlot`` in a colour of its own, named "run N" in the plot's legend.
 **Compare** lists the settings in which two runs differ (the two selected rows, else the
@@ -170,6 +171,8 @@ class RunsPanel(QWidget):
         c = window.controller
         c.runStarted.connect(self._on_run_started)
         c.runEnded.connect(self._on_run_ended)
+        # A restored epoch is where the run now ends: its row follows.
+        window.playback.restored.connect(self._on_run_ended)
 
     # ------------------------------------------------------------------ runs
     def runs(self) -> list[Run]:
