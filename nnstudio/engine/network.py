@@ -52,34 +52,26 @@ def parameter_count(layer_sizes: Sequence[int]) -> int:
     return sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
+# The products are np.dot: it runs the same BLAS gemm as np.matmul (the @ operator) on
+# large arrays, costs a third of its call overhead on small ones, and on one example's
+# dW (an outer product, inner dimension 1) it was 5x faster than np.matmul and 2x faster
+# than a broadcast multiply (OpenBLAS 0.3.31, one thread).
+
+
 def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, f: str, A: np.ndarray):
     """One layer forward: ``A = f(A_prev @ W + b)``, written into ``A (m, fan_out)``."""
-    product(A_prev, W, out=A)  # Z = A_prev @ W
-    A += b  #                              + b
+    np.dot(A_prev, W, out=A)  # Z = A_prev @ W
+    A += b  #                             + b
     return _act.ACTIVATIONS[f](A)  # A = f(Z), in place
 
 
 def dense_backward(A_prev, dZ, W, dW, db, dA_prev=None) -> None:
     """One layer backward, from ``dZ = dL/dZ (m, fan_out)``: fills ``dW (fan_in,
     fan_out)``, ``db (fan_out,)`` and, unless it is ``None``, ``dA_prev (m, fan_in)``."""
-    product(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
+    np.dot(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
     np.add.reduce(dZ, axis=0, out=db)  # db = dZ.sum(0)
     if dA_prev is not None:
-        product(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
-
-
-def product(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``a @ b`` written into ``out``, by the cheapest call that gives it.
-
-    ``np.dot`` costs a third of ``np.matmul``'s call overhead on small arrays, and with
-    an inner dimension of 1 (one example's ``dW``, an outer product) it is 5x faster than
-    ``np.matmul`` and 2x faster than a broadcast multiply (measured on OpenBLAS 0.3.31);
-    on large arrays both run BLAS's gemm. It writes only into a C-ordered ``out``, so an
-    F-ordered ``out`` takes the transposed product ``b.T @ a.T`` into ``out.T``."""
-    if out.flags.c_contiguous:
-        return np.dot(a, b, out=out)
-    np.dot(b.T, a.T, out=out.T)
-    return out
+        np.dot(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
 
 
 @dataclass
@@ -113,7 +105,7 @@ class _Blocks:
     stay zeros: no product writes them, so no update moves them). Optimizers then update
     all weights, and all biases, in one NumPy call each, whatever the depth."""
 
-    def __init__(self, sizes: Sequence[int], orders: Sequence[str], dtype: np.dtype):
+    def __init__(self, sizes: Sequence[int], dtype: np.dtype):
         shapes = list(zip(sizes[:-1], sizes[1:]))
         self.weight_offsets, pos = [], 0
         for fan_in, fan_out in shapes:
@@ -126,7 +118,6 @@ class _Blocks:
             pos = _aligned(pos + fan_out)
         self.bias_size = pos
         self.shapes = shapes
-        self.orders = list(orders)
         self.dtype = dtype
 
     def new(self) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -134,13 +125,10 @@ class _Blocks:
         into it."""
         memory = np.zeros(self.weight_size + self.bias_size, self.dtype)
         wblock, bblock = memory[: self.weight_size], memory[self.weight_size :]
-        weights = []
-        for (fan_in, fan_out), off, order in zip(self.shapes, self.weight_offsets, self.orders):
-            flat = wblock[off : off + fan_in * fan_out]
-            if order == "C":
-                weights.append(flat.reshape(fan_in, fan_out))
-            else:  # stored as (fan_out, fan_in), seen as its transpose
-                weights.append(flat.reshape(fan_out, fan_in).T)
+        weights = [
+            wblock[off : off + fan_in * fan_out].reshape(fan_in, fan_out)
+            for (fan_in, fan_out), off in zip(self.shapes, self.weight_offsets)
+        ]
         biases = [
             bblock[off : off + fan_out] for (_, fan_out), off in zip(self.shapes, self.bias_offsets)
         ]
@@ -209,22 +197,14 @@ class MLP:
             initial.append(INITIALIZERS[name](rng, fan_in, fan_out))
         self._allocate(initial, [np.zeros(n) for n in sizes[1:]])
 
-    def _allocate(
-        self,
-        weights: Sequence[np.ndarray],
-        biases: Sequence[np.ndarray],
-        orders: Sequence[str] | None = None,
-    ) -> None:
-        """Parameters and gradient buffers in their blocks, each weight matrix in its
-        memory order (default "C"), filled from ``weights`` and ``biases``; no batch
-        buffers yet."""
-        self.weight_orders = list(orders or ["C"] * (len(self.layer_sizes) - 1))
-        blocks = _Blocks(self.layer_sizes, self.weight_orders, self.dtype)
+    def _allocate(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
+        """Parameters and gradient buffers in their blocks, filled from ``weights`` and
+        ``biases``; no batch buffers yet."""
+        blocks = _Blocks(self.layer_sizes, self.dtype)
         self._memory, self.weights, self.biases = blocks.new()
         self._grad_memory, self._dW, self._db = blocks.new()
         self._split = blocks.weight_size  # where the biases block starts
-        # each dW as a flat view of its memory, in whatever order, for its norm
-        self._dW_flat = [dW.reshape(-1, order="A") for dW in self._dW]
+        self._dW_flat = [dW.reshape(-1) for dW in self._dW]  # views, for the norms
         for W, b, W0, b0 in zip(self.weights, self.biases, weights, biases):
             W[...] = W0
             b[...] = b0
@@ -253,7 +233,7 @@ class MLP:
 
     def grad_arrays(self) -> list[np.ndarray]:
         """``[dW0, db0, dW1, db1, ...]``: the buffers ``gradients`` fills, in ``params``
-        order, each in the memory order of its parameter."""
+        order."""
         return _interleave(self._dW, self._db)
 
     def param_blocks(self) -> list[np.ndarray]:
@@ -298,7 +278,7 @@ class MLP:
         other.activations = list(self.activations)
         other.loss = self.loss
         other.dtype = as_dtype(dtype or self.dtype)
-        other._allocate(self.weights, self.biases, self.weight_orders)
+        other._allocate(self.weights, self.biases)
         return other
 
     def __repr__(self) -> str:
