@@ -413,7 +413,8 @@ def main(argv=None):
                 else f", val loss {val_loss:.4g}, val {metric} {val_metric:.4f}"
             )  # noqa: E501
             say(f"epoch {epoch}/{cfg['epochs']}: loss {train_loss:.4g}{val}")
-        stop = torch.tensor([int(bool(cfg["patience"]) and since_best >= cfg["patience"])])
+        stop = int(bool(cfg["patience"]) and since_best >= cfg["patience"])
+        stop = torch.tensor([stop], device=device)  # nccl sends only tensors on the GPU
         if distributed:
             dist.broadcast(stop, 0)  # every process stops at the same epoch
         if stop.item():
