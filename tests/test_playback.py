@@ -119,9 +119,9 @@ def test_speed_slider_sets_the_pacer_and_applies_while_running(qtbot, window):
     speed.setValue(0)
     assert w.controller.pacer.rate == pytest.approx(2.0)
     assert "2 steps/s" in w.playback.speed_label.text()
-    # 400 epochs of ~13 steps at 2 steps a second would take about 45 minutes: the run
+    # 150 epochs of ~13 steps at 2 steps a second would take about 16 minutes: the run
     # can only end within the timeout if the new speed reaches the running worker.
-    w.training_panel.epochs_spin.setValue(400)
+    w.training_panel.epochs_spin.setValue(150)
     qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: w.session is not None and w.session.trainer.step_count >= 1, timeout=RUN_TIMEOUT
@@ -130,7 +130,7 @@ def test_speed_slider_sets_the_pacer_and_applies_while_running(qtbot, window):
     speed.setValue(SPEED_MAX)
     assert w.controller.pacer.rate is None
     qtbot.waitUntil(lambda: not w.is_training, timeout=RUN_TIMEOUT)
-    assert w.session.trainer.epoch == 400
+    assert w.session.trainer.epoch == 150
 
 
 def test_stop_ends_a_slow_motion_wait(qtbot, window):
