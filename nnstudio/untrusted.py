@@ -282,6 +282,8 @@ class _NpzReader:
                     got += n
                 if m.read(1):  # reads to the end, where the zip layer checks the CRC
                     raise self.fail(f"array {key!r} has bytes after its data")
+            if dtype.kind == "U":
+                self._check_code_points(key, buf, dtype)
             flat = np.frombuffer(buf, dtype=dtype, count=count) if count else np.empty(0, dtype)
             return flat.reshape(shape, order="F" if fortran else "C")
         except NnstudioError:
@@ -290,6 +292,16 @@ class _NpzReader:
             raise self.fail(
                 f"array {key!r} cannot be read (truncated or corrupt: {_why(exc)})"
             ) from None
+
+    def _check_code_points(self, key: str, buf: bytearray, dtype: np.dtype) -> None:
+        """Text arrays hold UTF-32 code units; surrogates (U+D800..U+DFFF) and values
+        beyond U+10FFFF are not characters and could not be written out as UTF-8."""
+        order = dtype.byteorder if dtype.byteorder in "<>" else "="
+        codes = np.frombuffer(buf, dtype=np.dtype("u4").newbyteorder(order))
+        bad = ((codes >= 0xD800) & (codes <= 0xDFFF)) | (codes > 0x10FFFF)
+        if bad.any():
+            code = int(codes[np.argmax(bad)])
+            raise self.fail(f"array {key!r} holds U+{code:X}, which is not a Unicode character")
 
     def _header(self, key: str, m) -> tuple[np.dtype, tuple[int, ...], bool, int]:
         """dtype, shape, Fortran order and header length of the ``.npy`` in ``m``."""
@@ -320,25 +332,24 @@ class _NpzReader:
             or not isinstance(fortran, bool)
         ):
             raise self.fail(f"array {key!r} has a malformed shape or order in its header")
-        dtype = _plain_dtype(d["descr"])
-        if dtype is None:
+        descr = d["descr"]
+        if not isinstance(descr, str) or len(descr) > 32:
             raise self.fail(
-                f"array {key!r} holds pickled Python objects or a structured type, which "
-                "nnstudio never loads (pickles can run code); save plain numeric or string "
-                "arrays"
+                f"array {key!r} has a record (structured) type, which nnstudio does not read "
+                "(only numbers, booleans and text)"
+            )
+        dtype = np.dtype(descr)
+        if dtype.hasobject:
+            raise self.fail(
+                f"array {key!r} holds pickled Python objects, which nnstudio never loads "
+                "(they can run code); save plain numeric or string arrays"
+            )
+        if dtype.kind not in _PLAIN_KINDS or dtype.fields or dtype.subdtype:
+            raise self.fail(
+                f"array {key!r} has dtype {dtype}, which nnstudio does not read (only "
+                "numbers, booleans and text)"
             )
         return dtype, shape, fortran, 8 + width + hlen
-
-
-def _plain_dtype(descr) -> np.dtype | None:
-    """The dtype a header's ``descr`` names, if it is a plain number, bool or string
-    type; None for objects (pickles), records, sub-arrays, datetimes and voids."""
-    if not isinstance(descr, str) or len(descr) > 32:
-        return None
-    dtype = np.dtype(descr)
-    if dtype.kind not in _PLAIN_KINDS or dtype.hasobject or dtype.fields or dtype.subdtype:
-        return None
-    return dtype
 
 
 def _size(n: int) -> str:
@@ -379,8 +390,13 @@ def loads_json(
             "reads; this is not a file nnstudio wrote"
         )
     try:
-        return json.loads(text)
+        doc = json.loads(text)
+        # "\ud800" escapes decode to lone surrogates, which no file or terminal can show
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as exc:
         raise error(f"{where}: line {exc.lineno}: {what} is not valid JSON ({exc.msg})") from None
+    except UnicodeEncodeError:
+        raise error(f"{where}: {what} holds text that is not valid Unicode") from None
     except (ValueError, RecursionError, MemoryError) as exc:  # e.g. a 10**5-digit integer
         raise error(f"{where}: {what} cannot be read ({_why(exc)})") from None
+    return doc

@@ -358,6 +358,9 @@ def _data_npz(add) -> None:
     struct.pack_into("<L", overlap, second + 42, first_offset)
     add("overlap.npz", bytes(overlap), "data", "two members sharing one local header")
     add("text_as_npz.npz", "x1,x2,label\n1,2,0\n", "data", "CSV text named .npz")
+    add("surrogate_y.npz", savez_bytes({"X": X[:4], "y": np.array(["a\ud800", "b"] * 2)}),
+        "data", "labels holding a lone surrogate (not writable as UTF-8)")  # fmt: skip
+    add("complex.npz", savez_bytes({"X": X.astype(complex), "y": y}), "data", "complex X")
 
 
 def _models(add) -> None:
@@ -383,6 +386,8 @@ def _models(add) -> None:
         "an object as the loss")  # fmt: skip
     add("model_task.npz", _model_with_meta(_meta(task=["classification"])), "model",
         "a list as the task")  # fmt: skip
+    add("model_surrogate.npz", _model_with_meta(_meta(classes=["a\ud800", "b"])), "model",
+        "a class label with a lone surrogate")  # fmt: skip
     add("model_dup_classes.npz", _model_with_meta(_meta(classes=[1, 1])), "model",
         "a class listed twice")  # fmt: skip
     add("model_obj_classes.npz", _model_with_meta(_meta(classes=[{"a": 1}, None])), "model",
@@ -465,6 +470,8 @@ def _projects(add, folder: Path) -> None:
         "project", "an unknown task")  # fmt: skip
     add("p_target.json", json.dumps({**base, "dataset": {"source": "xor", "target": [1]}}),
         "project", "a list as the target")  # fmt: skip
+    add("p_surrogate.json", json.dumps({**base, "dataset": {"source": "xor", "target":
+        "\ud800"}}), "project", "a lone surrogate as the target")  # fmt: skip
     add("p_binary.json", bytes(range(256)) * 4, "project", "binary bytes")
     # valid projects whose dataset is hostile
     corrupt = folder / "corrupt_for_project.npz"

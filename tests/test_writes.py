@@ -160,6 +160,18 @@ def test_non_regular_out_is_refused_before_training(capsys, tmp_path, make, word
     assert sorted(os.listdir(tmp_path)) == before
 
 
+@pytest.mark.parametrize(
+    "name, words",
+    [("a\x00b.npz", ["NUL"]), ("", ["no file name"]), ("x" * 300 + ".npz", ["too long"])],
+    ids=["nul", "empty", "too-long"],
+)
+def test_impossible_out_names_are_one_line(capsys, tmp_path, monkeypatch, name, words):
+    monkeypatch.chdir(tmp_path)
+    rc, stdout, err = run(capsys, "train", "xor", "--out", name, "--epochs", "1", "-q")
+    one_error_line(rc, err, *words)
+    assert os.listdir(tmp_path) == []
+
+
 @posix_only
 def test_symlink_to_a_device_is_refused(tmp_path):
     link = tmp_path / "null.npz"

@@ -88,6 +88,8 @@ def write_target(
     shown = os.fspath(path)
     if not shown:
         raise error(f"no file name given for the {what}; give a file name")
+    if "\x00" in shown:
+        raise error(f"{shown!r}: a file name cannot hold a NUL character; give another name")
     target = Path(os.path.realpath(shown))
     try:
         st = os.stat(target)
