@@ -330,3 +330,21 @@ def test_compute_views_sends_at_most_max_errors_rows(monkeypatch):
     assert snap.n_errors == len(full.errors) > 3
     assert snap.classes.errors.tolist() == full.errors[:3].tolist()
     assert snap.classes.matrix.tolist() == full.matrix.tolist()
+
+
+def test_a_big_network_gets_a_coarser_surface_block_by_block(monkeypatch):
+    from nnstudio.insight import snapshot
+
+    ds = make_sample("moons", n_samples=100)
+    s = build_session(ds, TrainConfig(hidden_layers=[4], dtype="float64"))
+    plane = make_plane(ds.X, 0, 1, resolution=6)
+    per_row = 2 * 4 + 4 * 2
+    # a budget for 9 cells: every 2nd cell each way (3 x 3), each value fills a 2 x 2 block
+    monkeypatch.setattr(snapshot, "SURFACE_MACS", 9 * per_row)
+    assert snapshot.coarseness(plane, per_row) == 2
+    got = compute_views(s, ViewRequest(plane=plane)).surface.reshape(6, 6, 2)
+    coarse = make_plane(ds.X, 0, 1, s.data.input_scaler.mean, resolution=3)
+    expected = numpy_layers(s, coarse.inputs())[-1].reshape(3, 3, 2)
+    for i in range(6):
+        for j in range(6):
+            np.testing.assert_allclose(got[i, j], expected[i // 2, j // 2], atol=1e-12)

@@ -5,7 +5,9 @@ The app's training worker calls :func:`compute_views` every few hundred millisec
 GUI says what it wants in a :class:`ViewRequest`; the answer is a :class:`ViewSnapshot`
 of plain arrays the receiver owns.
 
-Costs are bounded: the plane has ``resolution**2`` cells, the unit statistics use a fixed
+Costs are bounded: the plane has ``resolution**2`` cells (a network too big to evaluate
+them all within :data:`SURFACE_MACS` is evaluated on a coarser grid), the unit
+statistics use a fixed
 sample of at most ``units.SAMPLE_ROWS`` training rows, the misclassified rows sent are at
 most :data:`MAX_ERRORS`, and regression points at most :data:`MAX_POINTS`. The confusion
 matrix counts every evaluation row (one forward pass over them).
@@ -13,6 +15,8 @@ matrix counts every evaluation row (one forward pass over them).
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +38,9 @@ __all__ = ["MAX_ERRORS", "MAX_POINTS", "ViewRequest", "ViewSnapshot", "compute_v
 MAX_ERRORS = 500
 #: the most (actual, predicted) points sent for regression plots
 MAX_POINTS = 2000
+#: the most multiply-adds one surface may cost; a bigger network is evaluated on a
+#: coarser grid (every f-th cell each way) and each value fills its f x f block
+SURFACE_MACS = 3e8
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,28 @@ def _cut_errors(rep: ClassificationReport, limit: int) -> ClassificationReport:
     return rep
 
 
+def coarseness(plane: Plane, macs_per_row: int, budget: float | None = None) -> int:
+    """``f``: evaluate every ``f``-th cell each way so the surface stays within
+    ``budget`` multiply-adds (default :data:`SURFACE_MACS`; 1: every cell)."""
+    budget = SURFACE_MACS if budget is None else budget
+    cells = plane.shape[0] * plane.shape[1]
+    return max(1, math.ceil(math.sqrt(cells * macs_per_row / budget)))
+
+
+def _surface(session: Session, plane: Plane, unit) -> np.ndarray:
+    sizes = session.net.layer_sizes
+    f = coarseness(plane, sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
+    if f == 1:
+        return plane_values(session, plane.inputs(), unit)
+    ny, nx = plane.shape
+    coarse = dataclasses.replace(plane, shape=(math.ceil(ny / f), math.ceil(nx / f)))
+    v = plane_values(session, coarse.inputs(), unit)
+    k = v.shape[1]
+    v = v.reshape(coarse.shape[0], coarse.shape[1], k)
+    v = np.repeat(np.repeat(v, f, axis=0), f, axis=1)[:ny, :nx]
+    return np.ascontiguousarray(v.reshape(ny * nx, k))
+
+
 def compute_views(session: Session, request: ViewRequest) -> ViewSnapshot:
     """Compute what ``request`` asks for on ``session``'s current network (the caller
     makes sure no training step runs meanwhile)."""
@@ -85,7 +114,7 @@ def compute_views(session: Session, request: ViewRequest) -> ViewSnapshot:
             plane = plane.with_base(session.data.input_scaler.mean)
         unit = request.unit if session.net.n_layers > 1 else None
         try:
-            snap.surface = plane_values(session, plane.inputs(), unit)
+            snap.surface = _surface(session, plane, unit)
         except ValueError:  # the unit no longer exists (the network changed)
             snap.surface = None
     if request.fit_feature is not None and 0 <= request.fit_feature < session.data.n_features:
