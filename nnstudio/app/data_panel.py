@@ -51,6 +51,7 @@ from nnstudio.app.boundary_view import make_class_scatters, plot_subset, style_p
 from nnstudio.app.data_loader import LoadedData, LoadWorker, class_summary
 from nnstudio.app.drops import dropped_path
 from nnstudio.app.palette import class_colors, diverging_rgb
+from nnstudio.app.plot_guard import undrawable
 from nnstudio.app.threads import make_thread
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.samples import SAMPLES
@@ -228,7 +229,7 @@ class DataPanel(QWidget):
         self.dataPlot = pg.PlotWidget(self)
         self.dataPlot.setObjectName("dataPlot")
         self.dataPlot.setAccessibleName("Data scatter plot")
-        self.dataPlot.setMinimumHeight(120)
+        self.dataPlot.setMinimumHeight(80)
         style_plot(self.dataPlot)
         # No legend: it would sit on the points, and the class counts above the plot
         # already show each class's colour.
@@ -726,6 +727,13 @@ class DataPanel(QWidget):
         else:
             xy = X[:, :2]
             labels = (ds.feature_names[0], ds.feature_names[1])
+        item.setLabel("bottom", labels[0])
+        item.setLabel("left", labels[1])
+        reason = undrawable(xy, labels)
+        if reason is not None:  # pyqtgraph cannot map such a range to pixels
+            self.plotNoteLabel.setText(reason)
+            self.plotNoteLabel.setVisible(True)
+            return
 
         if ds.task == "classification":
             self._scatters = make_class_scatters(item, xy, self._class_index(ds)[keep], ds.classes)
@@ -748,8 +756,6 @@ class DataPanel(QWidget):
             )
             item.addItem(s)
             self._scatters = [s]
-        item.setLabel("bottom", labels[0])
-        item.setLabel("left", labels[1])
         item.enableAutoRange()
         self.plotNoteLabel.setText("; ".join(notes))
         self.plotNoteLabel.setVisible(bool(notes))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -128,6 +128,18 @@ class _LayerDelegate(QStyledItemDelegate):
             model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
 
 
+class _FittedTable(QTableWidget):
+    """A table whose size hint asks for ``wanted_height`` (its minimum stays small)."""
+
+    wanted_height = 0
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.wanted_height:
+            hint.setHeight(self.wanted_height)
+        return hint
+
+
 class LayerTable(QWidget):
     """Hidden layers as table rows, with the fixed input and output layers as labels.
 
@@ -140,7 +152,7 @@ class LayerTable(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, 2)
+        self.table = _FittedTable(0, 2)
         t = self.table
         t.setObjectName("layerTable")
         t.setAccessibleName("Hidden layers")
@@ -424,13 +436,18 @@ class LayerTable(QWidget):
         self._fit_height()
 
     def _fit_height(self) -> None:
-        """Tall enough for every row up to ``FIT_ROWS`` (then it scrolls), never less
-        than two: a squeezed window must not hide the first layers."""
+        """At least two rows tall, whatever the number of layers (so the window's
+        minimum height never grows with the network: it must fit a 1280x720 screen);
+        the table asks for every row up to ``FIT_ROWS`` (then it scrolls) through its
+        size hint, which the splitter honours when there is room."""
         t = self.table
-        rows = min(max(t.rowCount(), 2), FIT_ROWS)
         row_h = t.verticalHeader().defaultSectionSize()
         header = t.horizontalHeader().sizeHint().height()
-        t.setMinimumHeight(header + rows * row_h + 2 * t.frameWidth() + 2)
+        frame = 2 * t.frameWidth() + 2
+        t.setMinimumHeight(header + 2 * row_h + frame)
+        rows = min(max(t.rowCount(), 2), FIT_ROWS)
+        t.wanted_height = header + rows * row_h + frame
+        t.updateGeometry()
 
     def _update_buttons(self) -> None:
         t = self.table

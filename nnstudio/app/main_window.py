@@ -40,7 +40,7 @@ from nnstudio.app.insight_views import InsightViews
 from nnstudio.app.layer_table import LayerTable
 from nnstudio.app.layout import arrange
 from nnstudio.app.lr_finder_panel import LrFinderPanel
-from nnstudio.app.menus import build_menus
+from nnstudio.app.menus import build_menus, set_run_actions
 from nnstudio.app.network_view import NetworkView
 from nnstudio.app.playback import PlaybackBar
 from nnstudio.app.plots import TrainingPlots
@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._close_when_stopped = False
         self._output_activation: str | None = None  # pinned by an imported model
+        self._task: str | None = None  # of the data shown, for the loss to follow
         self._hidden_settings = {"momentum": 0.9, "nesterov": False}
 
         self._build_widgets()
@@ -146,7 +147,7 @@ class MainWindow(QMainWindow):
         self.timing_panel = TimingPanel()
 
         arrange(self)
-        self.resize(1280, 800)
+        self.resize(window_state.first_size(self))
 
     def _connect(self) -> None:
         tp, c = self.training_panel, self.controller
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         tp.loss_combo.currentIndexChanged.connect(self._on_loss_changed)
         self.layer_table.architectureChanged.connect(self._refresh_architecture)
         self.layer_table.message.connect(lambda m: self.show_status(m, 6000))
+        tp.message.connect(lambda m: self.show_status(m, 6000))
         self.data_panel.datasetChanged.connect(self._on_dataset_changed)
         self.data_panel.loadFailed.connect(self._on_load_failed)
         self.data_panel.valSplitChanged.connect(self._on_val_split_changed)
@@ -293,13 +295,7 @@ class MainWindow(QMainWindow):
         running = state in (RUNNING, PAUSED)
         self.training_panel.set_state(state, stopping=stopping)
         self.best_epoch.set_running(running)
-        # Train and Step stay pressable while stopping: they start when the run has ended.
-        self.train_action.setEnabled(state != RUNNING or stopping)
-        self.train_action.setText("&Resume" if state == PAUSED and not stopping else "&Train")
-        self.pause_action.setEnabled(running and not stopping)
-        self.pause_action.setText("&Resume" if state == PAUSED else "&Pause")
-        self.step_action.setEnabled(state != RUNNING or stopping)
-        self.stop_action.setEnabled(running and not stopping)
+        set_run_actions(self, state, stopping)
         self.layer_table.set_editable(not running)
         self.data_panel.set_training(running)
         for act in self.files.opening_actions():
@@ -327,11 +323,12 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_diverged(self, exc) -> None:
         if not self._closing:
+            lr = getattr(exc, "lr", None)
+            hint = f" (for example to {lr / 10:g}, a tenth)" if lr else " (for example to a tenth)"
             dialogs.show_error(
                 self,
                 "Training diverged",
-                f"{exc}\n\nTraining was stopped. Lower the learning rate (for example to a "
-                "tenth) and train again.",
+                f"{exc}\n\nTraining was stopped. Lower the learning rate{hint} and train again.",
             )
 
     @Slot(str)
@@ -402,6 +399,9 @@ class MainWindow(QMainWindow):
             self._output_activation = None
             if self.controller.session is not None:
                 self.controller.set_session(None)
+            self._loss_follows_task(ds)
+        elif ds is not None:
+            self._task = ds.task
         self.run_views.clear()
         self.insight.set_dataset(ds)
         self._show_result_tabs(ds)
@@ -445,6 +445,12 @@ class MainWindow(QMainWindow):
     def selected_unit(self) -> tuple[int, int] | None:
         """``(layer, unit)`` shown on the surface, or None for the network's output."""
         return self.insight.selected_unit()
+
+    def _loss_follows_task(self, ds: Dataset | None) -> None:
+        task, self._task = self._task, (ds.task if ds is not None else None)
+        if ds is not None and task not in (None, ds.task):
+            if self.training_panel.follow_task():
+                self.show_status(f"Loss back to auto: it follows the task ({ds.task})", 6000)
 
     @Slot(float)
     def _on_val_split_changed(self, value: float) -> None:

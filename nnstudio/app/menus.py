@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMainWindow
 from nnstudio import __version__
 from nnstudio.app import dialogs
 
-__all__ = ["build_menus"]
+__all__ = ["build_menus", "set_run_actions"]
 
 ABOUT = (
     f"<h3>nnstudio {__version__}</h3>"
@@ -80,3 +80,15 @@ def build_menus(w: QMainWindow) -> None:
     help_menu = w.menuBar().addMenu("&Help")
     help_menu.setObjectName("helpMenu")
     help_menu.addAction(w.about_action)
+
+
+def set_run_actions(w: QMainWindow, state: str, stopping: bool) -> None:
+    """Enable the Train menu for ``state`` (``idle``, ``running``, ``paused``); Train and
+    Step stay enabled while stopping: they start when the run has ended."""
+    running = state in ("running", "paused")
+    w.train_action.setEnabled(state != "running" or stopping)
+    w.train_action.setText("&Resume" if state == "paused" and not stopping else "&Train")
+    w.pause_action.setEnabled(running and not stopping)
+    w.pause_action.setText("&Resume" if state == "paused" else "&Pause")
+    w.step_action.setEnabled(state != "running" or stopping)
+    w.stop_action.setEnabled(running and not stopping)

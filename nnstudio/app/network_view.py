@@ -124,7 +124,7 @@ class NetworkView(QWidget):
             "weights, stronger for larger weights"
         )
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(200, 110)
+        self.setMinimumSize(200, 80)
         self.setMouseTracking(False)
         self._sizes: list[int] = []
         self._activations: list[str] = []

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from nnstudio.app.palette import BASE_COLORS, class_colors
@@ -34,6 +35,8 @@ __all__ = ["GradNormPlot", "LossPlot", "Series", "TrainingPlots", "plain_axes"]
 
 #: rows a series holds before it halves itself (per curve; a few ms to redraw)
 MAX_POINTS = 4000
+#: the width one entry of the gradient-norm legend takes ("layer 16" and its line)
+LEGEND_ENTRY_WIDTH = 95
 #: while training, one plot is redrawn per frame of this many ms
 FRAME_MS = 33
 
@@ -196,6 +199,37 @@ class RangeFollower:
             vb.setRange(xRange=new_x, yRange=new_y, padding=0, update=True)
 
 
+class LogAxis(pg.AxisItem):
+    """A y axis whose log-mode labels never sit on top of each other.
+
+    pyqtgraph labels every multiple 1..9 of a decade when fewer than three decades are
+    in view, whatever the axis height, so a short plot draws "2", "3", ... over each
+    other. Here the in-between labels are 1, 2 and 5 times a decade, and only if they
+    fit (``MIN_LABEL_GAP`` text heights apart); otherwise decades alone, every k-th one
+    when even those are too close."""
+
+    #: the least distance between two tick labels, in text heights
+    MIN_LABEL_GAP = 1.5
+
+    def _text_height(self) -> float:
+        font = self.style.get("tickFont") or self.font()
+        return float(QFontMetricsF(font).height())
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        if not (np.isfinite(minVal) and np.isfinite(maxVal)) or maxVal <= minVal or size <= 0:
+            return []
+        room = size / (self.MIN_LABEL_GAP * self._text_height())  # labels that fit
+        lo, hi = math.floor(minVal), math.ceil(maxVal)
+        decades = [float(v) for v in range(lo, hi + 1) if minVal <= v <= maxVal]
+        for mults in ((1, 2, 5), (1,)):
+            values = [v + math.log10(m) for v in range(lo, hi) for m in mults]
+            values = [v for v in values if minVal <= v <= maxVal]
+            if len(values) <= room and len(values) >= 2:
+                return [(None, values)]
+        step = max(1, math.ceil(len(decades) / max(room, 1.0)))
+        return [(float(step), decades[::step])]
+
+
 def plain_axes(plot_item: pg.PlotItem, names=("left", "bottom", "right")) -> None:
     """Tick labels that read as they are: no automatic SI prefix, which would turn a
     loss of 0.9 into "900" on an axis labelled "loss (x0.001)"."""
@@ -215,7 +249,9 @@ class LossPlot(pg.PlotWidget):
     or R^2 per epoch on a second view box tied to the right axis."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent=parent, background="w")
+        super().__init__(
+            parent=parent, background="w", axisItems={"left": LogAxis(orientation="left")}
+        )
         self.setObjectName("lossPlot")
         self.setAccessibleName("Loss per epoch")
         self.setAccessibleDescription(
@@ -277,7 +313,11 @@ class LossPlot(pg.PlotWidget):
         self.val_metric_curve.setVisible(has_val)
 
     def set_log_y(self, on: bool) -> None:
-        self.getPlotItem().setLogMode(y=bool(on))
+        """Log scale for the loss axis only: the metric (accuracy, R\u00b2) on the right
+        axis stays linear (PlotItem.setLogMode sets every axis)."""
+        pi = self.getPlotItem()
+        pi.setLogMode(y=bool(on))
+        pi.getAxis("right").setLogMode(False, False)
         self.follow.reset()
         self.redraw()
 
@@ -345,7 +385,9 @@ class GradNormPlot(pg.PlotWidget):
     layer ("layer 1" is the first hidden layer's weights, "layer L" the output layer's)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent=parent, background="w")
+        super().__init__(
+            parent=parent, background="w", axisItems={"left": LogAxis(orientation="left")}
+        )
         self.setObjectName("gradNormPlot")
         self.setAccessibleName("Gradient norms per layer")
         self.setAccessibleDescription(
@@ -357,8 +399,11 @@ class GradNormPlot(pg.PlotWidget):
         pi.setMenuEnabled(False)
         pi.setLogMode(y=True)
         plain_axes(pi, ("left", "bottom"))
-        self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # The legend sits in a row of its own under the plot: with many layers it would
+        # cover the curves anywhere inside.
+        self.legend = pg.LegendItem(offset=None, labelTextColor="k", verSpacing=-6)
+        pi.layout.addItem(self.legend, 4, 1)
+        pi.legend = self.legend  # pi.plot(name=...) adds its entries here
         self.curves: list[pg.PlotDataItem] = []
         self.series = Series(1)
         self.dirty = False
@@ -374,12 +419,22 @@ class GradNormPlot(pg.PlotWidget):
             pi.removeItem(c)
         self.legend.clear()
         self.curves = []
-        # the app's qualitative palette; the legend lays the layers out in a row
-        self.legend.setColumnCount(min(max(n_layers, 1), 4))
+        self._fit_legend(n_layers)
         for i, color in enumerate(class_colors(n_layers)):
             curve = pi.plot([], [], pen=pg.mkPen(color, width=1.2), name=f"layer {i + 1}")
             self.curves.append(curve)
         self.series = Series(max(n_layers, 1))
+
+    def _fit_legend(self, n_layers: int) -> None:
+        """As many entries per row as the width holds (at least one)."""
+        fits = max(1, (self.width() - 40) // LEGEND_ENTRY_WIDTH)
+        self.legend.setColumnCount(int(min(max(n_layers, 1), fits)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        curves = self.__dict__.get("curves")  # resized once before __init__ ends
+        if curves:
+            self._fit_legend(len(curves))
 
     def clear_history(self) -> None:
         self.series.clear()

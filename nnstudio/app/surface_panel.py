@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app.boundary_view import BoundaryView
+from nnstudio.app.plot_guard import undrawable
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.preprocessing import encode_labels
 from nnstudio.insight.surface import Plane, make_plane
@@ -187,8 +188,18 @@ class SurfacePanel(QWidget):
     def _rebuild(self) -> None:
         ds = self._ds
         fx, fy = self.features()
-        plane = make_plane(ds.X, fx, fy, resolution=self.view.resolution)
         names = (str(ds.feature_names[fx]), str(ds.feature_names[fy]))
+        drawn, drawn_names = ds.X[:, [fx, fy]], list(names)
+        if ds.task != "classification":
+            drawn = np.column_stack([drawn, self._labels])
+            drawn_names.append(str(ds.target_name))
+        reason = undrawable(drawn, drawn_names)
+        self.view.setVisible(reason is None)  # pyqtgraph cannot map such ranges to pixels
+        if reason is not None:
+            self.held_label.setText(f"Surface {reason}.")
+            self.held_label.setVisible(True)
+            return
+        plane = make_plane(ds.X, fx, fy, resolution=self.view.resolution)
         classes = ds.classes if ds.task == "classification" else None
         self.view.set_points(
             ds.X[:, [fx, fy]], self._labels, classes, plane=plane, axis_names=names

@@ -12,19 +12,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from nnstudio.app.controller import IDLE, PAUSED, RUNNING
+from nnstudio.app.spin_boxes import RangeDoubleSpinBox, RangeSpinBox
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.optimizers import DEFAULT_LR, OPTIMIZERS
 from nnstudio.pipeline import TrainConfig
@@ -52,6 +51,8 @@ class TrainingPanel(QWidget):
     """
 
     settingsChanged = Signal()
+    #: why a typed number was refused (out of its spin box's range)
+    message = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,7 +71,7 @@ class TrainingPanel(QWidget):
         self.train_button.setDefault(True)
 
         self.lr_spin = _named(
-            QDoubleSpinBox(),
+            RangeDoubleSpinBox(),
             "learningRateSpin",
             "Learning rate",
             "Step size of the optimizer; can be changed while training",
@@ -82,14 +83,14 @@ class TrainingPanel(QWidget):
         self.lr_spin.setKeyboardTracking(False)
 
         self.epochs_spin = _named(
-            QSpinBox(), "epochsSpin", "Epochs", "Passes over the training data"
+            RangeSpinBox(), "epochsSpin", "Epochs", "Passes over the training data"
         )
         self.epochs_spin.setRange(1, MAX_EPOCHS)
         self.epochs_spin.setValue(d.epochs)
         self.epochs_spin.setKeyboardTracking(False)
 
         self.batch_spin = _named(
-            QSpinBox(), "batchSizeSpin", "Batch size", "Examples per gradient step"
+            RangeSpinBox(), "batchSizeSpin", "Batch size", "Examples per gradient step"
         )
         self.batch_spin.setRange(1, MAX_BATCH)
         self.batch_spin.setValue(d.batch_size)
@@ -110,7 +111,7 @@ class TrainingPanel(QWidget):
         self.optimizer_combo.setCurrentIndex(OPTIMIZERS.index(d.optimizer))
 
         self.l2_spin = _named(
-            QDoubleSpinBox(), "l2Spin", "L2 weight decay", "L2 penalty on the weights (0: none)"
+            RangeDoubleSpinBox(), "l2Spin", "L2 weight decay", "L2 penalty on the weights (0: none)"
         )
         self.l2_spin.setDecimals(6)
         self.l2_spin.setRange(0.0, 1.0)
@@ -118,7 +119,7 @@ class TrainingPanel(QWidget):
         self.l2_spin.setValue(d.l2)
 
         self.seed_spin = _named(
-            QSpinBox(), "seedSpin", "Seed", "Seed of the initial weights, split and shuffling"
+            RangeSpinBox(), "seedSpin", "Seed", "Seed of the initial weights, split and shuffling"
         )
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setValue(d.seed)
@@ -181,6 +182,8 @@ class TrainingPanel(QWidget):
         lay.addLayout(top)
         lay.addWidget(box)
 
+        for spin in (self.lr_spin, self.epochs_spin, self.batch_spin, self.l2_spin, self.seed_spin):
+            spin.refused.connect(self.message)
         self._optimizer = d.optimizer
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_changed)
         for w in (self.loss_combo, self.dtype_combo):
@@ -254,6 +257,17 @@ class TrainingPanel(QWidget):
             self.dtype_combo,
         ):
             w.setEnabled(not running)
+
+    def follow_task(self) -> bool:
+        """New data of another task: a chosen loss goes back to "auto", which follows
+        the task (mse chosen for regression must not stay for classification). True if
+        it changed."""
+        if self.loss_combo.currentData() is None:
+            return False
+        self.loss_combo.blockSignals(True)
+        self.loss_combo.setCurrentIndex(0)  # auto
+        self.loss_combo.blockSignals(False)
+        return True
 
     def set_progress(self, fraction: float) -> None:
         self.progress_bar.setValue(int(round(max(0.0, min(fraction, 1.0)) * 1000)))

@@ -14,7 +14,8 @@ import json
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QSize
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 
 from nnstudio.data.dataset import Dataset
@@ -27,6 +28,7 @@ __all__ = [
     "ORGANIZATION",
     "SETTINGS_ENV",
     "app_settings",
+    "first_size",
     "last_dataset",
     "last_dir",
     "remember_dir",
@@ -45,6 +47,18 @@ APPLICATION = "nnstudio"
 #: saved splitter positions carry this version; positions saved by an older layout
 #: (e.g. the boundary view as a sliver) are ignored
 LAYOUT_VERSION = 2
+#: the size of a window with no saved geometry (bounded by the screen)
+FIRST_SIZE = (1280, 800)
+
+
+def first_size(window: QMainWindow) -> QSize:
+    """The size of a window with no saved geometry: ``FIRST_SIZE``, or less on a smaller
+    screen (the window fits a 1280x720 screen)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    size = QSize(*FIRST_SIZE)
+    if screen is not None:
+        size = size.boundedTo(screen.availableGeometry().size())
+    return size
 
 
 def app_settings() -> QSettings:
