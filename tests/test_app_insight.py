@@ -70,6 +70,7 @@ def test_iris_surface_confusion_matrix_and_units(qtbot, window):
     fy = w.findChild(QComboBox, "featureYCombo")
     assert fx.count() == fy.count() == ds.n_features == 4
     assert w.boundary_view.isVisible()
+    fx.setCurrentIndex(0)
     fy.setCurrentIndex(2)
     train(qtbot, w, epochs=8)
     s = w.session

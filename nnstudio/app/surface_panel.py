@@ -1,7 +1,8 @@
 """The big picture: the network's answer over a plane of two chosen features.
 
 Two combo boxes (``featureXCombo``, ``featureYCombo``) choose the plane for any data with
-two or more features; the other features are held at their training mean. The plane is
+two or more features (at first the two with the largest variance); the other features
+are held at their training mean. The plane is
 drawn by :class:`~nnstudio.app.boundary_view.BoundaryView` (``boundaryPlot``) with the
 data points over it. A line above the plot says what is shown: the network's output, or
 one hidden unit (:meth:`SurfacePanel.set_unit`), with a button back to the output.
@@ -31,7 +32,7 @@ from nnstudio.data.dataset import Dataset
 from nnstudio.data.preprocessing import encode_labels
 from nnstudio.insight.surface import Plane, make_plane
 
-__all__ = ["SurfacePanel", "unit_text"]
+__all__ = ["SurfacePanel", "default_features", "unit_text"]
 
 
 def unit_text(unit: tuple[int, int] | None, activation: str = "") -> str:
@@ -40,6 +41,18 @@ def unit_text(unit: tuple[int, int] | None, activation: str = "") -> str:
         return "Network output"
     act = f" ({activation})" if activation else ""
     return f"Hidden layer {unit[0] + 1}, unit {unit[1] + 1}{act}"
+
+
+def default_features(X: np.ndarray) -> tuple[int, int]:
+    """The plane shown first: the two columns of ``X`` with the largest variance (in
+    column order; the first two when there are only two). A plane over constant columns,
+    such as the always-blank corner pixels of a digit image, would show nothing."""
+    d = X.shape[1]
+    if d <= 2:
+        return 0, 1
+    var = X.var(axis=0)
+    top = sorted(np.argsort(-var, kind="stable")[:2].tolist())
+    return top[0], top[1]
 
 
 class SurfacePanel(QWidget):
@@ -122,7 +135,7 @@ class SurfacePanel(QWidget):
     # ----------------------------------------------------------------- data
 
     def set_dataset(self, ds: Dataset | None) -> None:
-        """Show ``ds`` (two or more features) on the plane of its first two features;
+        """Show ``ds`` (two or more features) on the plane of :func:`default_features`;
         ``None`` or a one-feature dataset empties the panel."""
         self._ds = ds if ds is not None and ds.n_features >= 2 else None
         self._unit = None
@@ -135,9 +148,10 @@ class SurfacePanel(QWidget):
             names = [str(n) for n in self._ds.feature_names]
             self.feature_x.addItems(names)
             self.feature_y.addItems(names)
-            self.feature_x.setCurrentIndex(0)
-            self.feature_y.setCurrentIndex(1)
-        self._previous = (0, 1)
+            fx, fy = default_features(self._ds.X)
+            self.feature_x.setCurrentIndex(fx)
+            self.feature_y.setCurrentIndex(fy)
+        self._previous = (fx, fy)
         if ds.task == "classification":
             self._labels = encode_labels(ds.y, ds.classes)
         else:
