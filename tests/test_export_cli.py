@@ -110,3 +110,29 @@ def test_output_goes_through_nnstudios_writer(capsys, model, tmp_path):
     line = one_line_error(capsys, "export", model, "--format", "onnx", "--out", fifo)
     assert "FIFO" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "pipe", "real.py"]
+
+
+def test_an_older_file_without_settings_still_exports(model, tmp_path):
+    """A model file from before the settings were recorded: the training script falls
+    back to the defaults of nnstudio train (and the optimizer's own learning rate)."""
+    with np.load(model, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    meta = json.loads(str(arrays["meta"]))
+    for key in ("optimizer", "lr", "momentum", "nesterov", "batch_size", "epochs", "l2",
+                "seed", "schedule", "patience", "restore_best", "val_split", "best_epoch",
+                "training"):  # fmt: skip
+        meta.pop(key, None)
+    arrays["meta"] = np.array(json.dumps(meta))
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    for fmt in FORMATS:
+        if fmt == "onnx":
+            pytest.importorskip("onnx")
+        export_model(old, fmt, tmp_path / f"old_{fmt}")
+    text = (tmp_path / "old_torch-train").read_text()
+    expected = [
+        "'optimizer': 'adam',", "'lr': 0.01,", "'batch_size': 32,", "'epochs': 100,",
+        "'patience': 0,", "'hidden_layers': [32, 32],", "'target_name': 'species',",
+    ]  # fmt: skip
+    for line in expected:
+        assert f"    {line}\n" in text

@@ -18,6 +18,7 @@ scale + mean), and ``meta``, a JSON string. Everything is computed in float64.
 import argparse
 import csv
 import json
+import os
 import sys
 
 import numpy as np
@@ -122,8 +123,18 @@ def main(argv=None):
         return 2
     header, rows = prediction_table(meta, network_output(meta, arrays, X))
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+        # a temporary file beside the output, then a rename: never a half-written file
+        target = os.path.realpath(args.out)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh, lineterminator="\n").writerows([header, *rows])
+            os.replace(tmp, target)
+        except OSError as exc:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            print(f"predict.py: error: {args.out}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     else:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
