@@ -18,7 +18,7 @@ def metric_text(name: str, value: float) -> str:
 def run_cv(ds, cfg, k, show: bool = True):
     """Cross-validate ``cfg`` on ``ds`` with ``k`` folds, printing one line per fold and
     the mean +- std on stdout (the result of the command, not progress)."""
-    from .crossval import check_folds, cross_validate
+    from ..crossval import check_folds, cross_validate
 
     check_folds(ds.n_samples, k)
 
@@ -48,11 +48,12 @@ def lr_find(args) -> int:
     ``--json``, ``{"suggested_lr", "lr", "loss"}`` as the last line of stdout."""
     import json
 
-    from .cli import UserError, config_from_args
-    from .data import load_dataset
-    from .engine.lr_finder import lr_range_test
-    from .engine.trainer import TrainingDiverged
-    from .pipeline import build_session
+    from ..data import load_dataset
+    from ..engine.lr_finder import lr_range_test
+    from ..engine.trainer import TrainingDiverged
+    from ..pipeline import build_session
+    from .common import UserError
+    from .parser import config_from_args
 
     cfg = config_from_args(args)
     ds = load_dataset(args.data, target=args.target, task=args.task)
