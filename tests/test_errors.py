@@ -169,6 +169,12 @@ def test_valid_settings_are_kept_exactly():
     assert cfg.to_dict() == d
 
 
+def test_bench_widths_beyond_the_app_limit_are_one_line_not_a_memory_error(capsys):
+    assert main(["bench", "--widths", "8,99999999999"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "99999999999" in err[0] and "4096" in err[0]
+
+
 @pytest.mark.parametrize(
     "argv, words",
     [

@@ -270,6 +270,10 @@ def test_step_flops_counts_forward_weight_and_input_gradients_but_the_first_inpu
     [
         ["--engine", "--cases", "huge"],
         ["--depth", "-1"],
+        ["--depth", "17"],
+        ["--batch-size", "100000000"],
+        ["--inputs", "100000000"],
+        ["--outputs", "100000000"],
         ["--budget", "0"],
         ["--activation", "softmax"],
     ],

@@ -34,8 +34,10 @@ __all__ = ["BenchError", "add_arguments", "main", "run"]
 
 
 def _widths(text: str) -> list[int]:
+    from ..pipeline import MAX_UNITS  # the app's widest layer
+
     try:
-        return parse_int_list(text, what="widths")
+        return parse_int_list(text, what="widths", high=MAX_UNITS)
     except IntListError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

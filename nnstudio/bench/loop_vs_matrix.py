@@ -36,14 +36,19 @@ def format_timing_table(rows: list[TimingRow]) -> str:
 
 
 def _check(args) -> None:
-    if args.depth < 0:
-        raise BenchError(f"--depth must be >= 0, got {args.depth}")
-    if args.batch_size < 1:
-        raise BenchError(f"--batch-size must be >= 1, got {args.batch_size}")
+    # The app's limits (a wider network would only meet a MemoryError here).
+    from ..pipeline import MAX_HIDDEN_LAYERS, MAX_UNITS
+
+    if not 0 <= args.depth <= MAX_HIDDEN_LAYERS:
+        raise BenchError(f"--depth must be from 0 to {MAX_HIDDEN_LAYERS}, got {args.depth}")
+    if not 1 <= args.batch_size <= MAX_UNITS:
+        raise BenchError(f"--batch-size must be from 1 to {MAX_UNITS}, got {args.batch_size}")
     if not args.budget > 0:
         raise BenchError(f"--budget must be > 0 seconds, got {args.budget}")
-    if args.inputs < 1 or args.outputs < 2:
-        raise BenchError("--inputs must be >= 1 and --outputs >= 2 (softmax classes)")
+    if not (1 <= args.inputs <= MAX_UNITS and 2 <= args.outputs <= MAX_UNITS):
+        raise BenchError(
+            f"--inputs must be from 1 and --outputs from 2 (softmax classes) to {MAX_UNITS}"
+        )
     if args.activation not in _act.HIDDEN_ACTIVATIONS:
         raise BenchError(
             f"unknown hidden activation {args.activation!r}; choose one of "
