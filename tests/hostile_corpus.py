@@ -276,6 +276,8 @@ def _data_csv(add) -> None:
     add("gzip.csv", b"\x1f\x8b\x08\x00" + bytes(200), "data", "a gzip stream named .csv")
     add("cr_only.csv", "x1,x2,label\r1,2,0\r3,4\r", "data", "CR line ends with a short row")
     add("bom_only.csv", b"\xef\xbb\xbf", "data", "a UTF-8 BOM and nothing else")
+    sparse = add("sparse.csv", b"", "data", "64 MiB of NUL bytes (a sparse file)")
+    os.truncate(sparse, 64 << 20)  # no data written where the file system has holes
     add("quotes_deep.csv", 'x1,x2,label\n"' + '""' * 50_000 + '",2,0\n', "data",
         "a cell of 100,000 quotes")  # fmt: skip
 

@@ -108,37 +108,34 @@ def line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+#: the first bytes of a text file checked for binary content before the rest is read
+_HEAD_BYTES = 1 << 16
+
+
 def read_text(where: str) -> str:
-    """The file decoded as UTF-8 text (without a BOM), binary and non-UTF-8 files rejected."""
-    data = read_bytes(where)
-    skip = len(_BOM) if data.startswith(_BOM) else 0  # offsets in messages stay true
+    """The file decoded as UTF-8 text (without a BOM), binary and non-UTF-8 files rejected.
+
+    The first 64 KiB are checked for binary content (UTF-16, zip, NUL bytes) before the
+    rest is read, so a huge binary or sparse file is refused without reading it whole."""
+    with open_data_file(where) as fh:
+        try:
+            data = fh.read(_HEAD_BYTES)
+            _refuse_binary(where, data)
+            data += fh.read()
+        except MemoryError:
+            raise DataError(
+                f"{where}: is too large to read into memory; use a smaller file", path=where
+            ) from None
+        except OSError as exc:
+            raise DataError(
+                f"{where}: cannot be read ({exc.strerror or exc}); check the file", path=where
+            ) from None
+    skip = _refuse_binary(where, data)
     data = data[skip:]
     if not data.strip():
         raise DataError(
             f"{where}: the file is empty; it needs a header row and at least one data row",
             path=where,
-        )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataError(
-            f"{where}: is UTF-16 text; re-save it as UTF-8 CSV (in Excel: 'CSV UTF-8')",
-            path=where,
-            line=1,
-        )
-    if data.startswith((*ZIP_MAGIC, NPY_MAGIC)):
-        raise DataError(
-            f"{where}: is a binary NumPy/zip file, not CSV text; give it the .npz "
-            "extension or choose a CSV file",
-            path=where,
-            line=1,
-        )
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = line_of(data, nul)
-        raise DataError(
-            f"{where}: line {line}: a NUL byte at byte offset {nul + skip} shows this is a binary "
-            "file, not CSV text; choose a CSV text file",
-            path=where,
-            line=line,
         )
     try:
         return data.decode("utf-8")
@@ -150,6 +147,36 @@ def read_text(where: str) -> str:
             path=where,
             line=line,
         ) from None
+
+
+def _refuse_binary(where: str, data: bytes) -> int:
+    """DataError for UTF-16 text, a zip/``.npy`` file or a NUL byte in ``data`` (the
+    file's first bytes, or all of them); returns the length of a UTF-8 BOM to skip."""
+    skip = len(_BOM) if data.startswith(_BOM) else 0  # offsets in messages stay true
+    body = data[skip:]
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(
+            f"{where}: is UTF-16 text; re-save it as UTF-8 CSV (in Excel: 'CSV UTF-8')",
+            path=where,
+            line=1,
+        )
+    if body.startswith((*ZIP_MAGIC, NPY_MAGIC)):
+        raise DataError(
+            f"{where}: is a binary NumPy/zip file, not CSV text; give it the .npz "
+            "extension or choose a CSV file",
+            path=where,
+            line=1,
+        )
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        line = line_of(body, nul)
+        raise DataError(
+            f"{where}: line {line}: a NUL byte at byte offset {nul + skip} shows this is a binary "
+            "file, not CSV text; choose a CSV text file",
+            path=where,
+            line=line,
+        )
+    return skip
 
 
 def is_number(cell: str) -> bool:
