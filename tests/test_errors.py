@@ -198,3 +198,15 @@ def test_cli_settings_that_reach_the_engine_are_refused_first(capsys, tmp_path, 
     for w in words:
         assert w in err[0], f"{w!r} not in {err[0]!r}"
     assert not out.exists()
+
+
+def test_a_range_test_diverging_at_its_first_step_raises_that_steps_fields():
+    from nnstudio.engine.lr_finder import lr_range_test
+
+    X = np.full((16, 2), 1e200)  # the first forward pass overflows: loss inf or nan
+    Y = np.tile([[1.0, 0.0], [0.0, 1.0]], (8, 1))
+    net = MLP([2, 4, 2], ["relu", "softmax"], dtype=np.float64, seed=0)
+    with pytest.raises(TrainingDiverged) as info:
+        lr_range_test(net, X, Y, lr_min=1e-4, lr_max=1.0, steps=10)
+    exc = info.value
+    assert (exc.epoch, exc.step, exc.lr) == (1, 1, 1e-4) and not math.isfinite(exc.value)

@@ -8,7 +8,10 @@ import sys
 
 
 def _out(line: str) -> None:
-    print(line, flush=True)
+    from .common import writing_stdout
+
+    with writing_stdout():
+        print(line, flush=True)
 
 
 def metric_text(name: str, value: float) -> str:
@@ -73,7 +76,10 @@ def lr_find(args) -> int:
             task=ds.task,
         )
     except TrainingDiverged as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError(
+            f"{exc.summary}, even at the sweep's first learning rate {exc.lr:g}; check the "
+            "data (a column far larger than the others?) or try another optimizer"
+        ) from exc
     if not args.quiet:
         low = min(range(len(result.loss)), key=result.loss.__getitem__)
         print(
@@ -86,5 +92,5 @@ def lr_find(args) -> int:
             flush=True,
         )
     if args.json:
-        print(json.dumps(result.to_dict()), flush=True)
+        _out(json.dumps(result.to_dict()))
     return 0

@@ -106,8 +106,8 @@ def lr_range_test(
             trainer.lr = rate
             try:
                 rep = trainer.step()
-            except TrainingDiverged:
-                stopped = "diverged"
+            except TrainingDiverged as exc:
+                stopped, diverged = "diverged", exc
                 break
             avg = SMOOTHING * avg + (1 - SMOOTHING) * rep.loss
             s = avg / (1 - SMOOTHING ** (i + 1))
@@ -118,8 +118,6 @@ def lr_range_test(
             if s > BLOWUP * best:
                 stopped = "blew up"
                 break
-    if not lrs:
-        raise TrainingDiverged(
-            f"the loss was not finite even at learning rate {lr_min:g}; check the data"
-        )
+    if not lrs:  # the very first step, at lr_min, diverged: its error has the facts
+        raise diverged
     return RangeTest(lrs, smoothed, raw, suggest(lrs, smoothed), stopped)
