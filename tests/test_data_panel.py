@@ -356,8 +356,8 @@ def test_waiting_load_raises_load_cancelled(panel, qtbot, tmp_path, monkeypatch)
     assert panel.dataset is None and not panel.is_loading()
 
 
-def test_thousands_of_classes_list_the_largest_and_plot_one_item(panel, tmp_path):
-    from nnstudio.app.boundary_view import MAX_POINTS
+def test_thousands_of_classes_list_the_largest_and_plot_a_few_items(panel, tmp_path):
+    from nnstudio.app.boundary_view import MAX_CLASS_ITEMS, MAX_POINTS
     from nnstudio.app.data_panel import CLASS_LIST_LIMIT
 
     # 10,000 classes, class c0 three times, every other class twice: 20,001 rows
@@ -372,8 +372,10 @@ def test_thousands_of_classes_list_the_largest_and_plot_one_item(panel, tmp_path
     assert text.startswith(f"10000 classes; the {CLASS_LIST_LIMIT} largest:")
     assert "c0:&nbsp;3" in text and text.count(":&nbsp;") == CLASS_LIST_LIMIT
     assert f"and {10_000 - CLASS_LIST_LIMIT} more ({2 * (10_000 - CLASS_LIST_LIMIT)} rows)" in text
-    (item,) = panel.scatter_items()  # one item, not ten thousand
-    x, y = item.getData()
+    items = panel.scatter_items()  # one per colour, not one per class
+    assert 1 < len(items) <= MAX_CLASS_ITEMS
+    x = np.concatenate([i.getData()[0] for i in items])
+    y = np.concatenate([i.getData()[1] for i in items])
     assert len(x) == min(MAX_POINTS, len(labels))
     assert set(zip(x.tolist(), y.tolist())) <= set(map(tuple, X.tolist()))
     assert f"showing {len(x)} of {len(labels)} rows" in panel.plotNoteLabel.text()

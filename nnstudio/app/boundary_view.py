@@ -83,22 +83,16 @@ def make_class_scatters(
     rows of ``X`` (n, 2) whose class index in ``labels`` is that class; added to
     ``plot_item``. Colours come from :func:`class_colors`.
 
-    With more than :data:`MAX_CLASS_ITEMS` classes it is one item holding every row, each
-    point brushed in its class's colour (thousands of items would make each repaint take
-    seconds)."""
-    colors = class_colors(len(classes))
+    With more than :data:`MAX_CLASS_ITEMS` classes there is one item per colour instead,
+    class k in colour ``k % MAX_CLASS_ITEMS`` (thousands of items would make each repaint
+    take seconds, and thousands of colours could not be told apart anyway)."""
     if len(classes) > MAX_CLASS_ITEMS:
-        brushes = [pg.mkBrush(c) for c in colors]
-        item = pg.ScatterPlotItem(
-            x=X[:, 0],
-            y=X[:, 1],
-            size=7,
-            pen=_POINT_PEN,
-            brush=[brushes[k] for k in np.asarray(labels).tolist()],
-            name=f"{len(classes)} classes",
+        labels = np.asarray(labels)
+        names = [f"{len(classes)} classes, colour {b + 1}" for b in range(MAX_CLASS_ITEMS)]
+        return colour_groups(
+            plot_item, X, labels % MAX_CLASS_ITEMS, class_colors(MAX_CLASS_ITEMS), names
         )
-        plot_item.addItem(item)
-        return [item]
+    colors = class_colors(len(classes))
     items = []
     for k, (cls, color) in enumerate(zip(classes, colors)):
         sel = labels == k
@@ -109,6 +103,26 @@ def make_class_scatters(
             pen=_POINT_PEN,
             brush=pg.mkBrush(color),
             name=str(cls),
+        )
+        plot_item.addItem(item)
+        items.append(item)
+    return items
+
+
+def colour_groups(
+    plot_item: pg.PlotItem, X: np.ndarray, group: np.ndarray, colors: Sequence, names: Sequence
+) -> list[pg.ScatterPlotItem]:
+    """One ``ScatterPlotItem`` per colour (a single brush each) holding the rows of ``X``
+    (n, 2) whose ``group`` (n,) int is that colour's index; empty groups get no item.
+    A brush per point would cost pyqtgraph a Python loop over the points and a symbol per
+    distinct brush: hundreds of ms for a few thousand points."""
+    items = []
+    for b, color in enumerate(colors):
+        sel = group == b
+        if not sel.any():
+            continue
+        item = pg.ScatterPlotItem(
+            x=X[sel, 0], y=X[sel, 1], size=7, pen=_POINT_PEN, brush=pg.mkBrush(color), name=names[b]
         )
         plot_item.addItem(item)
         items.append(item)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEventLoop, QObject, QSignalBlocker, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -47,7 +48,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.app.boundary_view import make_class_scatters, plot_subset, style_plot
+from nnstudio.app.boundary_view import (
+    MAX_CLASS_ITEMS,
+    colour_groups,
+    make_class_scatters,
+    plot_subset,
+    style_plot,
+)
 from nnstudio.app.data_loader import LoadedData, LoadWorker, class_summary
 from nnstudio.app.drops import dropped_path
 from nnstudio.app.palette import class_colors, diverging_rgb
@@ -68,6 +75,8 @@ __all__ = [
 
 #: classes listed by name (with their counts) at most; the rest are summed up in one line
 CLASS_LIST_LIMIT = 24
+#: colours of the target scale in the scatter of regression data (values binned)
+VALUE_BINS = 16
 #: a load shows its progress bar once it has taken this long (ms): quick loads never flash
 PROGRESS_DELAY_MS = 150
 
@@ -629,7 +638,8 @@ class DataPanel(QWidget):
 
         if ds.task == "classification":
             counts = self.summary().class_counts
-            colors = class_colors(len(ds.classes))
+            many = len(ds.classes) > MAX_CLASS_ITEMS  # colours repeat, as in the plot
+            colors = class_colors(MAX_CLASS_ITEMS if many else len(ds.classes))
             # the largest classes by name; thousands of classes would make a label that
             # takes seconds to lay out and says nothing
             order = np.argsort(-counts, kind="stable")[:CLASS_LIST_LIMIT]
@@ -637,7 +647,7 @@ class DataPanel(QWidget):
                 order = np.arange(len(ds.classes))
             items = []
             for k in order.tolist():
-                sw = f'<span style="color:{colors[k].name()}">\u25a0</span>&nbsp;'
+                sw = f'<span style="color:{colors[k % len(colors)].name()}">\u25a0</span>&nbsp;'
                 items.append(f"{sw}{_html(_short(ds.classes[k]))}:&nbsp;{int(counts[k])}")
             text = "Class counts: " + " &nbsp; ".join(items)
             if len(ds.classes) > CLASS_LIST_LIMIT:
@@ -740,22 +750,25 @@ class DataPanel(QWidget):
         else:
             color = class_colors(1)[0]
             if ds.n_features == 1:
-                brush = pg.mkBrush(color)
-            else:  # colour by the target value
+                s = pg.ScatterPlotItem(
+                    x=xy[:, 0],
+                    y=xy[:, 1],
+                    size=6,
+                    brush=pg.mkBrush(color),
+                    pen=pg.mkPen((40, 40, 40, 160), width=0.6),
+                    name=ds.target_name,
+                )
+                item.addItem(s)
+                self._scatters = [s]
+            else:  # colour by the target value, in VALUE_BINS steps: one item per colour
                 lo, hi = float(y1.min()), float(y1.max())
                 tt = (y1 - lo) / (hi - lo) if hi > lo else np.full(len(y1), 0.5)
-                brush = [pg.mkBrush(*c) for c in diverging_rgb(tt).round().astype(int).tolist()]
+                bins = np.minimum((tt * VALUE_BINS).astype(np.intp), VALUE_BINS - 1)
+                centres = (np.arange(VALUE_BINS) + 0.5) / VALUE_BINS
+                colors = [QColor(*c) for c in diverging_rgb(centres).round().astype(int).tolist()]
+                names = [ds.target_name] * VALUE_BINS
+                self._scatters = colour_groups(item, xy, bins, colors, names)
                 notes.append("colour: target value (blue low, orange high)")
-            s = pg.ScatterPlotItem(
-                x=xy[:, 0],
-                y=xy[:, 1],
-                size=6,
-                brush=brush,
-                pen=pg.mkPen((40, 40, 40, 160), width=0.6),
-                name=ds.target_name,
-            )
-            item.addItem(s)
-            self._scatters = [s]
         item.enableAutoRange()
         self.plotNoteLabel.setText("; ".join(notes))
         self.plotNoteLabel.setVisible(bool(notes))
