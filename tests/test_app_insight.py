@@ -145,3 +145,16 @@ def test_grad_check_button_in_the_window(qtbot, window):
     assert len(rows) == w.session.net.n_layers
     assert all(r[col] < 1e-6 for r in rows)
     qtbot.waitUntil(lambda: not w.grad_check_panel.running, timeout=RUN_TIMEOUT)
+
+
+def test_grad_check_before_training_checks_the_network_train_would_start_from(qtbot, window):
+    w = window
+    assert w.load_dataset("moons")
+    w.layer_table.set_layers([6], ["tanh"])
+    assert w.session is None
+    with qtbot.waitSignal(w.grad_check_panel.checkFinished, timeout=RUN_TIMEOUT) as blocker:
+        w.findChild(QAbstractButton, "gradCheckButton").click()
+    rep = blocker.args[0]
+    assert rep is not None and rep.matches
+    assert [(c.fan_in, c.fan_out) for c in rep.layers] == [(2, 6), (6, 2)]
+    qtbot.waitUntil(lambda: not w.grad_check_panel.running, timeout=RUN_TIMEOUT)

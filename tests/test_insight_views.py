@@ -234,7 +234,7 @@ def test_grad_check_button_runs_on_a_worker_and_fills_the_table(qtbot):
     s = build_session(ds, TrainConfig(hidden_layers=[5, 3]))
     panel = GradCheckPanel()
     qtbot.addWidget(panel)
-    panel.set_source(lambda: (s.net.copy(), s.trainer.X, s.trainer.Y))
+    panel.set_source(lambda: lambda: (s.net.copy(), s.trainer.X, s.trainer.Y))  # in the worker
     button = panel.findChild(QAbstractButton, "gradCheckButton")
     assert button.accessibleName()
     with qtbot.waitSignal(panel.checkFinished, timeout=20000) as blocker:

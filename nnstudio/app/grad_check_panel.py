@@ -8,7 +8,9 @@ layer's largest error as a number; one line under it says whether backprop match
 
 Where the network and data come from is the caller's business: :meth:`set_source` takes
 a function returning ``(net, X, Y)`` (a copy of the network, standardized inputs and the
-targets the trainer uses) or raising ``LookupError`` with a message for the user.
+targets the trainer uses), or a function the worker calls to make them (for example to
+build the network the settings describe, when none exists yet), or raising
+``LookupError`` with a message for the user.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from nnstudio.app.tables import RowsModel, make_table
 from nnstudio.app.threads import make_thread
+from nnstudio.errors import NnstudioError
 from nnstudio.insight.backprop_check import BackpropCheck, Cancelled, check_backprop
 
 __all__ = ["GRAD_HEADERS", "GradCheckPanel", "GradCheckWorker"]
@@ -40,9 +43,9 @@ class GradCheckWorker(QObject):
     cancelled = Signal()
     finished = Signal()
 
-    def __init__(self, net, X, Y) -> None:
+    def __init__(self, args) -> None:
         super().__init__()
-        self._args = (net, X, Y)
+        self._args = args  # (net, X, Y), or a function that returns them
         self._stop = threading.Event()
         self._last = -1
 
@@ -59,11 +62,13 @@ class GradCheckWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            net, X, Y = self._args
+            net, X, Y = self._args() if callable(self._args) else self._args
             rep = check_backprop(net, X, Y, should_stop=self._stop.is_set, progress=self._progress)
             self.done.emit(rep)
         except Cancelled:
             self.cancelled.emit()
+        except NnstudioError as exc:  # settings that cannot build a network: say why
+            self.failed.emit(f"Cannot check the gradients: {exc}")
         except Exception as exc:  # a bug: say so instead of dying silently in a thread
             self.failed.emit(f"the gradient check failed: {type(exc).__name__}: {exc}")
         finally:
@@ -154,11 +159,11 @@ class GradCheckPanel(QWidget):
         try:
             if self._source is None:
                 raise LookupError("load data to check the gradients")
-            net, X, Y = self._source()
+            args = self._source()
         except LookupError as exc:
             self.verdict.setText(str(exc)[:1].upper() + str(exc)[1:] + ".")
             return False
-        worker = GradCheckWorker(net, X, Y)
+        worker = GradCheckWorker(args)
         thread = make_thread(worker)
         thread.setObjectName("gradCheckThread")
         worker.progress.connect(self._on_progress)
@@ -212,6 +217,7 @@ class GradCheckPanel(QWidget):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
+        self.verdict.setStyleSheet("QLabel { color: #c62828; }")
         self.verdict.setText(message)
         self.checkFinished.emit(None)
 

@@ -16,6 +16,8 @@ unit), so a late answer never lands on a grid it was not computed for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.app.class_views import ClassViews
@@ -28,7 +30,7 @@ from nnstudio.app.threads import make_thread
 from nnstudio.app.unit_views import UnitViews
 from nnstudio.data.dataset import Dataset
 from nnstudio.insight.snapshot import ViewRequest, ViewSnapshot, compute_views
-from nnstudio.pipeline import Session
+from nnstudio.pipeline import Session, TrainConfig, build_session
 
 __all__ = ["SYNC_VIEWS_MACS", "InsightViews", "ViewsWorker"]
 
@@ -88,12 +90,14 @@ class InsightViews(QObject):
         grad: GradCheckPanel,
         drawing: NetworkView,
         parent: QObject | None = None,
+        config: Callable[[], TrainConfig] | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.surface, self.fit, self.classes = surface, fit, classes
         self.units, self.grad, self.drawing = units, grad, drawing
         self._ds: Dataset | None = None
+        self._config = config  # the settings on screen, for a network not built yet
         self._worker_seen = None
         self._views_thread = None
         self._again = False
@@ -288,7 +292,18 @@ class InsightViews(QObject):
     def _grad_source(self):
         c = self.controller
         if c.session is None:
-            raise LookupError("train or import a network first, then check its gradients")
+            # No network yet: check the one Train would start from (same settings and
+            # seed), built in the worker.
+            ds = self._ds
+            if ds is None or self._config is None:
+                raise LookupError("load data to check the gradients")
+            cfg = self._config()
+
+            def make():
+                s = build_session(ds, cfg)
+                return s.net, s.trainer.X, s.trainer.Y
+
+            return make
 
         def read(session: Session):
             return session.net.copy(), session.trainer.X, session.trainer.Y

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
             self.grad_check_panel,
             self.network_view,
             self,
+            config=self.current_config,
         )
         self.recent = RecentFiles(self.recent_menu, self._settings, self)
         # Speed and the epoch timeline: a row between the buttons and the plots.
