@@ -140,8 +140,11 @@ def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(folder))
 
 
-def _keep_mode_and_owner(fd: int, st: os.stat_result) -> None:
-    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+def _keep_mode_and_owner(fd: int, tmp: Path, st: os.stat_result) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    else:  # Windows before Python 3.13: only the read-only bit exists
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
     if hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
         with contextlib.suppress(OSError):  # only root (or the group's member) may
             os.fchown(fd, st.st_uid, st.st_gid)
@@ -182,7 +185,7 @@ def atomic_writer(
         raise _os_error(error, shown, what, exc) from exc
     try:
         if st is not None:
-            _keep_mode_and_owner(fd, st)
+            _keep_mode_and_owner(fd, tmp, st)
         with os.fdopen(fd, mode, **kwargs) as fh:
             fd = -1  # the file object owns it now
             yield fh
