@@ -152,15 +152,18 @@ def read_npz(
     keys: Iterable[str] | None = None,
     head_check: Callable[[bytes], None] | None = None,
     file_words: str | None = None,
+    limits: dict[str, int] | None = None,
 ) -> NpzArrays:
     """The arrays of the NPZ archive at ``path``, read under the limits of this module.
 
     ``keys``: the array names to read (others are not decompressed); None reads every
     ``.npy`` member. Names absent from the archive are simply absent from the result.
     ``head_check`` gets the first 8 bytes and may raise a more specific error (an empty
-    file, a single ``.npy``, a CSV given by mistake). ``what`` names the kind of file and
-    ``fix`` says what to do, in every message; any problem raises ``error``. ``file_words`` names
-    the file in the messages of :func:`open_regular` (default ``what``)."""
+    file, a single ``.npy``, a CSV given by mistake). ``what`` names the kind of file
+    and ``fix`` says what to do, in every message; any problem raises ``error``.
+    ``file_words`` names the file in :func:`open_regular`'s messages (default ``what``).
+    ``limits`` gives some arrays a smaller size limit than :data:`MAX_ARRAY_BYTES`
+    (a model's ``meta`` JSON, say), checked from the headers like the others."""
     shown = os.fspath(path)
     with open_regular(path, error=error, what=file_words or what) as fh:
         try:
@@ -173,7 +176,7 @@ def read_npz(
             head_check(head)
         if not head.startswith((b"PK\x03\x04", _EOCD)):
             raise error(f"{shown}: is not an {what} (not a zip archive); {fix}")
-        return _NpzReader(fh, shown, error, what, fix).read(keys)
+        return _NpzReader(fh, shown, error, what, fix, limits or {}).read(keys)
 
 
 class NpzArrays(dict):
@@ -184,8 +187,11 @@ class NpzArrays(dict):
 
 
 class _NpzReader:
-    def __init__(self, fh: BinaryIO, shown: str, error: ErrorType, what: str, fix: str):
+    def __init__(
+        self, fh: BinaryIO, shown: str, error: ErrorType, what: str, fix: str, limits: dict
+    ):
         self.fh, self.shown, self.error, self.what, self.fix = fh, shown, error, what, fix
+        self.limits = limits
 
     def fail(self, problem: str) -> NnstudioError:
         return self.error(f"{self.shown}: {problem}; {self.fix}")
@@ -232,9 +238,21 @@ class _NpzReader:
         if at < 0 or len(tail) - at < 22:
             raise self.fail(f"not a readable {self.what}, truncated or corrupt (no zip end record)")
         n_total, cd_size = struct.unpack("<2xHL", tail[at + 8 : at + 16])
-        if n_total != 0xFFFF and n_total > MAX_MEMBERS:
+        loc = at - 20  # a Zip64 locator sits right before the end record
+        if loc >= 0 and tail[loc : loc + 4] == b"PK\x06\x07":
+            (offset,) = struct.unpack("<Q", tail[loc + 8 : loc + 16])
+            try:
+                self.fh.seek(min(offset, size))
+                record = self.fh.read(56)
+                self.fh.seek(0)
+            except (OSError, OverflowError, ValueError):
+                record = b""
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                # the Zip64 record's counts are the ones zipfile will believe
+                n_total, cd_size = struct.unpack("<QQ", record[32:48])
+        if n_total > MAX_MEMBERS and n_total != 0xFFFF:
             raise self.fail(f"the archive lists {n_total} members, more than {MAX_MEMBERS}")
-        if cd_size != 0xFFFFFFFF and cd_size > MAX_CENTRAL_DIRECTORY:
+        if cd_size > MAX_CENTRAL_DIRECTORY and cd_size != 0xFFFFFFFF:
             raise self.fail(f"the archive's table of contents is {cd_size} bytes, too large")
 
     def _check_member(self, key: str, info: zipfile.ZipInfo) -> int:
@@ -250,6 +268,11 @@ class _NpzReader:
             raise self.fail(
                 f"array {key!r} declares {_size(size)}, more than the "
                 f"{MAX_ARRAY_BYTES // 1024**3} GiB nnstudio reads for one array"
+            )
+        if size > self.limits.get(key, MAX_ARRAY_BYTES):
+            raise self.fail(
+                f"array {key!r} declares {_size(size)}, more than the {_size(self.limits[key])} "
+                "nnstudio reads for it"
             )
         if size > RATIO_FLOOR_BYTES and size > MAX_RATIO * max(packed, 1):
             raise self.fail(

@@ -309,6 +309,15 @@ def _data_npz(add) -> None:
     eocd = bytearray(zip_bytes({"X.npy": npy_bytes(X), "y.npy": npy_bytes(y)}))
     struct.pack_into("<2H", eocd, _eocd_at(bytes(eocd)) + 8, 60000, 60000)
     add("many_members.npz", bytes(eocd), "data", "an end record listing 60,000 members")
+    plain = zip_bytes({"X.npy": npy_bytes(X), "y.npy": npy_bytes(y)})
+    end = _eocd_at(plain)
+    cd_at = plain.find(b"PK\x01\x02")
+    zip64 = struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, 2, 2, 1 << 40, cd_at)
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, end, 1)
+    eocd64 = bytearray(plain[end:])
+    struct.pack_into("<2HLL", eocd64, 8, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+    add("zip64_huge_directory.npz", plain[:end] + zip64 + locator + bytes(eocd64), "data",
+        "a Zip64 record claiming a 1 TiB table of contents")  # fmt: skip
     add("pickled_y.npz", savez_bytes({"X": X, "y": np.array([1, "a", None] * 13 + [2],
         dtype=object)}), "data", "an object array (pickle)")  # fmt: skip
     add("pickle.npz", pickle.dumps({"X": X, "y": y}), "data", "a pickle named .npz")
@@ -429,6 +438,9 @@ def _models(add) -> None:
     members["layers.0.weight.npy"] = claim
     add("model_claims_1e12.npz", zip_bytes(members), "model", "a header claiming 10**12")
     add("model_bomb.npz", deflate_bomb("meta.npy", 80 << 20), "model", "a zip bomb")
+    plain = savez_bytes(good_model_arrays())
+    add("model_meta_100mib.npz", patch_central(plain, "usize", 100 << 20, entry=6), "model",
+        "a meta array declaring 100 MiB of JSON")  # fmt: skip
 
 
 def _projects(add, folder: Path) -> None:

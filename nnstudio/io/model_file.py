@@ -36,6 +36,8 @@ from .atomic import atomic_writer
 
 FORMAT = "nnstudio.mlp"
 VERSION = 1
+#: the largest ``meta`` array (JSON text, stored as UTF-32) a model file may hold
+MAX_META_BYTES = 64 * 1024**2
 
 
 class ModelFileError(NnstudioError, ValueError):
@@ -151,6 +153,7 @@ def load_model(path: str | os.PathLike) -> TrainedModel:
         what="model file",
         fix="export the model again with nnstudio",
         head_check=head_check,
+        limits={"meta": MAX_META_BYTES},
     )
     return _from_arrays(name, arrays)
 
