@@ -23,6 +23,7 @@ import nnstudio
 from nnstudio.cli import main, parse_layers
 from nnstudio.data import SAMPLES, make_sample
 from nnstudio.engine.trainer import Trainer
+from nnstudio.pipeline import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +114,7 @@ def test_train_sample_with_defaults_prints_json_last(capsys, tmp_path):
     for key in ("loss", "val_loss", "accuracy", "val_accuracy", "epochs", "seconds",
                 "samples_per_second", "out"):  # fmt: skip
         assert key in result, key
-    assert result["epochs"] == 100 and result["out"] == str(out)
+    assert 1 <= result["epochs"] <= TrainConfig().epochs and result["out"] == str(out)
     assert result["val_accuracy"] >= 0.97  # the defaults alone give a useful model
     assert result["samples_per_second"] > 0 and result["seconds"] > 0
     assert out.exists() and leftovers(tmp_path) == ["m.npz"]

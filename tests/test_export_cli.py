@@ -14,6 +14,7 @@ from nnstudio.errors import NnstudioError
 from nnstudio.export import FORMATS, ExportError, export_model
 from nnstudio.export.settings import training_settings
 from nnstudio.io.model_file import ModelFileError, load_model
+from nnstudio.pipeline import TrainConfig
 
 
 def one_line_error(capsys, *argv) -> str:
@@ -54,10 +55,12 @@ def test_older_files_fall_back_to_nested_settings_and_defaults(model, tmp_path):
     s = training_settings(m)
     # nested values where valid; the optimizer's default rate for lr None; defaults else
     assert (s["optimizer"], s["lr"], s["batch_size"]) == ("rmsprop", 0.003, 8)
-    assert (s["epochs"], s["seed"], s["l2"], s["val_split"]) == (100, 0, 0.0, 0.2)
+    defaults = TrainConfig()
+    assert (s["epochs"], s["seed"], s["val_split"]) == (defaults.epochs, 0, 0.2)
+    assert s["l2"] == 0.0  # a model file from before the L2 default was per row
     m.extra.pop("training")
     m.extra["epochs"] = 2.5  # a wrong type is not used
-    assert training_settings(m)["epochs"] == 100
+    assert training_settings(m)["epochs"] == defaults.epochs
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))

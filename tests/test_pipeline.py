@@ -9,6 +9,7 @@ import pytest
 
 from nnstudio.data import Dataset, load_dataset, make_sample
 from nnstudio.pipeline import (
+    L2_PER_ROW,
     MAX_HIDDEN_LAYERS,
     MAX_UNITS,
     ConfigError,
@@ -61,7 +62,9 @@ def test_defaults_are_valid_and_documented_values():
     cfg = TrainConfig().validate()
     assert cfg.hidden_layers == [32, 32] and cfg.activation == "relu"
     assert cfg.optimizer == "adam" and cfg.learning_rate == 0.01
-    assert (cfg.epochs, cfg.batch_size, cfg.val_split, cfg.seed) == (100, 32, 0.2, 0)
+    assert (cfg.epochs, cfg.batch_size, cfg.val_split, cfg.seed) == (500, 32, 0.2, 0)
+    assert (cfg.patience, cfg.restore_best, cfg.schedule) == (50, True, "constant")
+    assert cfg.l2 is None and cfg.l2_for(300) == pytest.approx(L2_PER_ROW / 300)
     assert cfg.dtype == "float32"
     TrainConfig(hidden_layers=[]).validate()  # no hidden layer: a linear/logistic model
 

@@ -39,7 +39,7 @@ def range_test_for(ds: Dataset, cfg: TrainConfig) -> RangeTest:
         t.X,
         t.Y,
         optimizer=cfg.optimizer,
-        l2=cfg.l2,
+        l2=t.optimizer.l2,
         batch_size=cfg.batch_size,
         seed=cfg.seed,
         momentum=cfg.momentum,

@@ -26,11 +26,13 @@ from nnstudio.app.controller import IDLE, PAUSED, RUNNING
 from nnstudio.app.spin_boxes import RangeDoubleSpinBox, RangeSpinBox
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.optimizers import DEFAULT_LR, OPTIMIZERS
-from nnstudio.pipeline import TrainConfig
+from nnstudio.pipeline import L2_PER_ROW, TrainConfig
 
 __all__ = ["IDLE", "PAUSED", "RUNNING", "TrainingPanel"]
 
 LR_MIN, LR_MAX = 1e-6, 10.0
+#: l2Spin's lowest position ("auto") sits this far below 0
+L2_AUTO_STEP = 1e-6
 MAX_EPOCHS = 1_000_000
 MAX_BATCH = 1_000_000
 
@@ -111,12 +113,18 @@ class TrainingPanel(QWidget):
         self.optimizer_combo.setCurrentIndex(OPTIMIZERS.index(d.optimizer))
 
         self.l2_spin = _named(
-            RangeDoubleSpinBox(), "l2Spin", "L2 weight decay", "L2 penalty on the weights (0: none)"
+            RangeDoubleSpinBox(),
+            "l2Spin",
+            "L2 weight decay",
+            "L2 penalty on the weights (0: none; auto: "
+            f"{L2_PER_ROW:g} divided by the number of training rows)",
         )
         self.l2_spin.setDecimals(6)
-        self.l2_spin.setRange(0.0, 1.0)
+        # The lowest position, shown as "auto", is the per-row default (L2_PER_ROW / rows).
+        self.l2_spin.setRange(-L2_AUTO_STEP, 1.0)
+        self.l2_spin.setSpecialValueText("auto")
         self.l2_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.l2_spin.setValue(d.l2)
+        self._show_l2(d.l2)
 
         self.seed_spin = _named(
             RangeSpinBox(), "seedSpin", "Seed", "Seed of the initial weights, split and shuffling"
@@ -200,7 +208,8 @@ class TrainingPanel(QWidget):
         cfg.lr = float(self.lr_spin.value())
         cfg.epochs = int(self.epochs_spin.value())
         cfg.batch_size = int(self.batch_spin.value())
-        cfg.l2 = float(self.l2_spin.value())
+        value = float(self.l2_spin.value())
+        cfg.l2 = None if value < 0 else value
         cfg.seed = int(self.seed_spin.value())
         cfg.dtype = self.dtype_combo.currentText()
         cfg.loss = self.loss_combo.currentData()
@@ -228,7 +237,7 @@ class TrainingPanel(QWidget):
             self.lr_spin.setValue(cfg.learning_rate)
             self.epochs_spin.setValue(int(cfg.epochs))
             self.batch_spin.setValue(int(cfg.batch_size))
-            self.l2_spin.setValue(float(cfg.l2))
+            self._show_l2(cfg.l2)
             self.seed_spin.setValue(int(cfg.seed))
             self.dtype_combo.setCurrentText(cfg.dtype)
             self.loss_combo.setCurrentIndex(max(self.loss_combo.findData(cfg.loss), 0))
@@ -273,6 +282,9 @@ class TrainingPanel(QWidget):
         self.progress_bar.setValue(int(round(max(0.0, min(fraction, 1.0)) * 1000)))
 
     # ------------------------------------------------------------ internals
+    def _show_l2(self, l2: float | None) -> None:
+        self.l2_spin.setValue(self.l2_spin.minimum() if l2 is None else float(l2))
+
     def _on_optimizer_changed(self) -> None:
         new = self.optimizer_combo.currentData()
         # Follow the optimizer's default rate unless the user chose another one.

@@ -16,6 +16,8 @@ def train_defaults():
 
 def add_train_options(p: argparse.ArgumentParser) -> None:
     """The training settings ``train`` and ``lr-find`` share (defaults from TrainConfig)."""
+    from ..pipeline import L2_PER_ROW
+
     d = train_defaults()
     p.add_argument("--target", metavar="COL", help="target column (default: the last column)")
     p.add_argument(
@@ -46,7 +48,12 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--nesterov", action="store_true", default=None, help="Nesterov momentum")
     p.add_argument("--epochs", type=int, help=f"({d.epochs})")
     p.add_argument("--batch-size", type=int, metavar="N", help=f"({d.batch_size})")
-    p.add_argument("--l2", type=float, metavar="DECAY", help=f"L2 weight decay ({d.l2:g})")
+    p.add_argument(
+        "--l2",
+        type=float,
+        metavar="DECAY",
+        help=f"L2 weight decay (default: {L2_PER_ROW:g} / the number of training rows)",
+    )
     p.add_argument(
         "--val-split", type=float, metavar="FRACTION", help=f"validation fraction ({d.val_split})"
     )

@@ -68,7 +68,7 @@ def lr_find(args) -> int:
             t.X,
             t.Y,
             optimizer=cfg.optimizer,
-            l2=cfg.l2,
+            l2=t.optimizer.l2,
             batch_size=cfg.batch_size,
             seed=cfg.seed,
             momentum=cfg.momentum,

@@ -54,7 +54,7 @@ def _defaults() -> dict:
         "nesterov": cfg.nesterov,
         "batch_size": cfg.batch_size,
         "epochs": cfg.epochs,
-        "l2": cfg.l2,
+        "l2": 0.0,  # a meta without a valid l2 comes from before the default was per row
         "seed": cfg.seed,
         "val_split": cfg.val_split,
         "schedule": cfg.schedule,
