@@ -115,7 +115,7 @@ def test_cli_divergence_message_is_built_from_the_fields(capsys, tmp_path):
     "settings, words",
     [
         ({"l2": "x"}, ["L2", "'x'"]),
-        ({"l2": None}, ["L2", "None"]),
+        ({"l2": True}, ["L2", "True"]),  # None is valid: the per-row default
         ({"val_split": None}, ["validation split", "None"]),
         ({"val_split": "0.2"}, ["validation split", "'0.2'"]),
         ({"val_split": 1}, ["validation split"]),

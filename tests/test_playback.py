@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QAbstractSlider
+from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QSpinBox
 
 from nnstudio.app.main_window import MainWindow
 from nnstudio.pacing import SPEED_MAX
@@ -122,6 +122,7 @@ def test_speed_slider_sets_the_pacer_and_applies_while_running(qtbot, window):
     # 150 epochs of ~13 steps at 2 steps a second would take about 16 minutes: the run
     # can only end within the timeout if the new speed reaches the running worker.
     w.training_panel.epochs_spin.setValue(150)
+    w.findChild(QSpinBox, "patienceSpin").setValue(0)  # every epoch, no early stop
     qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: w.session is not None and w.session.trainer.step_count >= 1, timeout=RUN_TIMEOUT
@@ -138,6 +139,7 @@ def test_stop_ends_a_slow_motion_wait(qtbot, window):
     assert w.load_dataset("moons")
     w.findChild(QAbstractSlider, "speedSlider").setValue(0)
     w.training_panel.epochs_spin.setValue(400)
+    w.findChild(QSpinBox, "patienceSpin").setValue(0)  # all 400 epochs, no early stop
     qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: w.session is not None and w.session.trainer.step_count >= 1, timeout=RUN_TIMEOUT
