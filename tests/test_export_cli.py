@@ -133,9 +133,10 @@ def test_an_older_file_without_settings_still_exports(model, tmp_path):
             pytest.importorskip("onnx")
         export_model(old, fmt, tmp_path / f"old_{fmt}")
     text = (tmp_path / "old_torch-train").read_text()
+    d = TrainConfig()  # the fallback is nnstudio train's defaults
     expected = [
-        "'optimizer': 'adam',", "'lr': 0.01,", "'batch_size': 32,", "'epochs': 100,",
-        "'patience': 0,", "'hidden_layers': [32, 32],", "'target_name': 'species',",
+        "'optimizer': 'adam',", "'lr': 0.01,", "'batch_size': 32,", f"'epochs': {d.epochs},",
+        f"'patience': {d.patience},", "'hidden_layers': [32, 32],", "'target_name': 'species',",
     ]  # fmt: skip
     for line in expected:
         assert f"    {line}\n" in text
