@@ -157,8 +157,10 @@ class ClassViews(QWidget):
         ``rep.errors`` holds only the first of them."""
         if self._ds is None:
             return
+        same_errors = self._report is not None and np.array_equal(self._report.errors, rep.errors)
         self._report = rep
-        self._images = {}
+        if not same_errors:
+            self._images = {}
         labels = [str(c) for c in rep.classes]
         cm = rep.matrix
         self.confusion_model.set_rows(
@@ -183,7 +185,8 @@ class ClassViews(QWidget):
         ):
             feats = [float(v) for v in X[row, :ERROR_FEATURES]]
             rows.append((row + 1, labels[t], labels[p], float(conf), *feats))
-        self.errors_model.set_rows(rows)
+        if rows != self.errors_model.rows():  # an unchanged table is not reset
+            self.errors_model.set_rows(rows)
         total = rep.n_rows
         wrong = len(rep.errors) if n_errors is None else int(n_errors)
         acc = s.accuracy
