@@ -75,9 +75,11 @@ def test_log_axis_labels_never_overlap(qtbot, lo, hi, size):
     values = sorted({v for _, level in axis.tickValues(lo, hi, size) for v in level})
     assert values, "no tick at all"
     assert all(lo <= v <= hi for v in values)
-    pixels = np.diff(values) * size / (hi - lo)
+    pixels = (np.asarray(values) - lo) * size / (hi - lo)
     text_height = QFontMetricsF(axis.font()).height()
-    assert np.all(pixels >= text_height), (values, pixels)
+    assert np.all(np.diff(pixels) >= text_height), (values, pixels)
+    # no label centred so near an end that half of it is cut off
+    assert pixels[0] >= text_height / 2 - 1e-9 and pixels[-1] <= size - text_height / 2 + 1e-9
 
 
 def test_gradient_legend_never_covers_the_curves(qtbot):
@@ -98,6 +100,15 @@ def test_gradient_legend_never_covers_the_curves(qtbot):
 
 
 # --------------------------------------------------------------------- the window
+
+
+def test_after_a_run_the_x_axes_end_at_the_last_epoch_and_step(qtbot, window):
+    w = window
+    assert w.load_dataset("moons")
+    train_epochs(qtbot, w, 40)
+    for plot, last in ((w.loss_plot, 40), (w.grad_plot, w.session.trainer.step_count)):
+        x0, x1 = plot.getPlotItem().vb.viewRange()[0]
+        assert x1 >= last and x1 - last <= 0.05 * (last - 1)  # no empty third on the right
 
 
 def test_a_changed_network_clears_the_old_runs_views(qtbot, window):

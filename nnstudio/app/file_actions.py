@@ -232,8 +232,20 @@ class FileActions(QObject):
         w.show_status(f"Opened project {Path(path).name}", 5000)
         return True
 
+    def may_replace(self, what: str) -> bool:
+        """True if nothing trains, or the user agrees to stop the run (the load that
+        follows stops it; the weights stay)."""
+        if not self.w.controller.is_training:
+            return True
+        return dialogs.ask(
+            self.w, what, "Training is running. Stop it and load the file? The weights stay."
+        )
+
     def open_recent(self, kind: str, path: str) -> bool:
-        """Open a recent-files entry the way it was opened before."""
+        """Open a recent-files entry the way it was opened before (asking first while
+        training)."""
+        if not self.may_replace("Open a recent file"):
+            return False
         act = {
             "dataset": self.load_dataset,
             "project": self.open_project,

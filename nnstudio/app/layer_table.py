@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
@@ -448,6 +449,30 @@ class LayerTable(QWidget):
         rows = min(max(t.rowCount(), 2), FIT_ROWS)
         t.wanted_height = header + rows * row_h + frame
         t.updateGeometry()
+        QTimer.singleShot(0, self, self._claim_height)
+
+    def _claim_height(self) -> None:
+        """In a splitter, take the height the rows want from the widget below (a splitter
+        hands out room by its own sizes, not by size hints, once shown)."""
+        split = self.parentWidget()
+        if not isinstance(split, QSplitter) or split.count() < 2:
+            return
+        i = split.indexOf(self)
+        sizes = split.sizes()
+        want = self.sizeHint().height()
+        if i < 0 or sizes[i] >= want or sum(sizes) <= 0:
+            return
+        j = i + 1 if i + 1 < split.count() else i - 1
+        spare = sizes[j] - split.widget(j).minimumSizeHint().height()
+        give = min(want - sizes[i], max(spare, 0))
+        if give > 0:
+            sizes[i] += give
+            sizes[j] -= give
+            split.setSizes(sizes)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._claim_height)
 
     def _update_buttons(self) -> None:
         t = self.table

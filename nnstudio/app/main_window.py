@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app import dialogs, window_state
+from nnstudio.app.architecture import show_architecture
 from nnstudio.app.best_epoch import BestEpochViews
 from nnstudio.app.class_views import ClassViews
 from nnstudio.app.controller import IDLE, PAUSED, RUNNING, RunEnded, TrainingController
@@ -56,7 +57,7 @@ from nnstudio.app.unit_views import UnitViews
 from nnstudio.app.window_state import SETTINGS_ENV, app_settings
 from nnstudio.data.dataset import Dataset
 from nnstudio.errors import NnstudioError
-from nnstudio.pipeline import Session, TrainConfig, output_layer
+from nnstudio.pipeline import Session, TrainConfig
 
 __all__ = ["SETTINGS_ENV", "MainWindow", "app_settings"]
 
@@ -168,7 +169,7 @@ class MainWindow(QMainWindow):
         self.data_panel.loadFailed.connect(self._on_load_failed)
         self.data_panel.valSplitChanged.connect(self._on_val_split_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.recent.openRequested.connect(self._on_recent_chosen)
+        self.recent.openRequested.connect(self.files.open_recent)
         self.recent.missing.connect(
             lambda path: dialogs.show_error(self, "File not found", f"{path} no longer exists.")
         )
@@ -356,43 +357,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _refresh_architecture(self) -> None:
-        """Show the table's network (with the data's input and output layers) in the
-        drawing, the timing tab and the output label; forget weights that no longer fit."""
-        ds = self.data_panel.dataset
-        hidden = self.layer_table.hidden_layers()
-        acts = self.layer_table.activations()
-        if ds is None:
-            self.layer_table.set_input(None)
-            self.layer_table.set_output(None)
-            self.network_view.set_architecture([], [])
-            return
-        cfg = self.current_config()
-        c = self.controller
-        if c.session is not None and not c.is_training and not c.shows(ds, cfg):
-            c.set_session(None)  # another network now: its old results go
-        self.layer_table.set_input(ds.n_features, ds.feature_names)
-        try:
-            units, out_act, loss = output_layer(ds, cfg)
-        except NnstudioError as exc:
-            self.layer_table.set_output(None)
-            self.layer_table.output_label.setText(f"Output: {exc}")
-            return
-        if ds.task == "classification":
-            detail = ", ".join(str(c) for c in ds.classes[:6])
-            detail = f"classes {detail}" + (", ..." if len(ds.classes) > 6 else "")
-        else:
-            detail = f"target {ds.target_name}"
-        self.layer_table.set_output(units, out_act, f"{detail}; loss {loss}")
-        sizes = [ds.n_features, *hidden, units]
-        all_acts = [*acts, out_act]
-        self.network_view.set_architecture(sizes, all_acts)
-        session = c.session
-        if session is not None and session.net.layer_sizes == sizes and not c.is_training:
-            self.network_view.set_weights(session.net.weights)
-        if ds.task == "classification":
-            self.network_view.set_output_classes(ds.classes if units == len(ds.classes) else None)
-        self.timing_panel.set_architecture(sizes, all_acts, loss)
-        self.insight.architecture_changed()
+        show_architecture(self)
 
     @Slot(object)
     def _on_dataset_changed(self, ds: Dataset | None, initial: bool = False) -> None:
@@ -503,21 +468,6 @@ class MainWindow(QMainWindow):
         """Restore a project: data, architecture, hyperparameters and seed."""
         return self.files.open_project(path)
 
-    @Slot(str, str)
-    def _on_recent_chosen(self, kind: str, path: str) -> None:
-        if self._may_replace("Open a recent file"):
-            self.files.open_recent(kind, path)
-
-    def _may_replace(self, what: str) -> bool:
-        """True if nothing trains, or the user agrees to stop the run (then stopped)."""
-        if not self.controller.is_training:
-            return True
-        if not dialogs.ask(
-            self, what, "Training is running. Stop it and load the file? The weights stay."
-        ):
-            return False
-        return True
-
     # ================================================================ settings
     def restore_last_dataset(self) -> bool:
         """Load the dataset of the last session, quietly (status bar only on failure)."""
@@ -566,7 +516,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        if not self._may_replace("Load the dropped file"):
+        if not self.files.may_replace("Load the dropped file"):
             return
         if path.lower().endswith(".json"):
             self.open_project(path)

@@ -164,6 +164,15 @@ class RangeFollower:
     def reset(self) -> None:
         self.user = False
 
+    def fit_x(self, x: np.ndarray) -> None:
+        """End the x range at the last point (a run ended: no room kept for more),
+        unless the user placed the view."""
+        if self.user or not self.follow_x or len(x) == 0:
+            return
+        x0, x1 = float(x[0]), float(x[-1])
+        if x1 > x0:
+            self.vb.setXRange(x0, x1, padding=0.02)
+
     def update(self, x: np.ndarray, ys: Sequence[np.ndarray], log_y: bool = False) -> None:
         vb = self.vb
         if any(vb.autoRangeEnabled()):  # the "A" button: follow again
@@ -218,12 +227,16 @@ class LogAxis(pg.AxisItem):
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         if not (np.isfinite(minVal) and np.isfinite(maxVal)) or maxVal <= minVal or size <= 0:
             return []
-        room = size / (self.MIN_LABEL_GAP * self._text_height())  # labels that fit
+        text = self._text_height()
+        room = size / (self.MIN_LABEL_GAP * text)  # labels that fit
+        # a label centred closer than half its height to an end would be cut off there
+        edge = 0.5 * text * (maxVal - minVal) / size
+        first, last = minVal + edge, maxVal - edge
         lo, hi = math.floor(minVal), math.ceil(maxVal)
-        decades = [float(v) for v in range(lo, hi + 1) if minVal <= v <= maxVal]
+        decades = [float(v) for v in range(lo, hi + 1) if first <= v <= last]
         for mults in ((1, 2, 5), (1,)):
             values = [v + math.log10(m) for v in range(lo, hi) for m in mults]
-            values = [v for v in values if minVal <= v <= maxVal]
+            values = [v for v in values if first <= v <= last]
             if len(values) <= room and len(values) >= 2:
                 return [(None, values)]
         step = max(1, math.ceil(len(decades) / max(room, 1.0)))
@@ -517,9 +530,12 @@ class TrainingPlots(QWidget):
         self._frame.start()
 
     def stop_frames(self) -> None:
-        """No more frames; draw what is left (a run ended)."""
+        """No more frames; draw what is left (a run ended) and end the x axes at the
+        last epoch and step."""
         self._frame.stop()
         self.flush()
+        for plot in (self.loss_plot, self.grad_plot):
+            plot.follow.fit_x(plot.series.x)
 
     def flush(self) -> None:
         """Redraw every plot that has new numbers."""
