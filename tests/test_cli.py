@@ -523,3 +523,27 @@ def test_predict_scores_labels_spelled_another_way_as_the_same_classes(tmp_path,
     correct = sum(p == c for p, c in zip(predicted, codes))
     assert f"accuracy {100 * correct / len(codes):.2f}% ({correct} of 60 rows)" in err
     assert "never saw" not in err
+
+
+def test_reading_bar_appears_only_once_reading_takes_a_second(tmp_path, monkeypatch):
+    import nnstudio.cli.common as common
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n1,2\n")
+    now = [100.0]
+    monkeypatch.setattr(common.time, "monotonic", lambda: now[0])
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    with common.reading_bar(str(path), True) as progress:
+        now[0] += 0.5
+        progress(0.3)  # half a second in: no bar yet
+        assert err.getvalue() == ""
+        now[0] += 0.7
+        progress(0.6)  # past a second: the bar shows the file's name
+        assert "reading d.csv" in err.getvalue()
+    with common.reading_bar("xor", True) as progress:  # a sample name: no file to read
+        assert progress is None

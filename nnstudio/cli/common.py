@@ -8,6 +8,7 @@ import contextlib
 import math
 import os
 import sys
+import time
 
 from ..errors import NnstudioError
 
@@ -105,29 +106,36 @@ def reading_bar(source, enabled: bool):
     if not enabled or not os.path.isfile(source):
         yield None
         return
-    from tqdm import tqdm
-
     size = os.path.getsize(source)
     tty = sys.stderr.isatty() if hasattr(sys.stderr, "isatty") else False
-    bar = tqdm(
-        total=size,
-        unit="B",
-        unit_scale=True,
-        desc=f"reading {os.path.basename(source)}",
-        file=sys.stderr,
-        dynamic_ncols=tty,
-        mininterval=0.1 if tty else 10.0,
-        delay=1.0,
-        leave=False,
-    )
+    start = time.monotonic()
+    bars = []  # made at the first report after a second (tqdm's own delay never drew)
 
     def progress(fraction: float) -> None:
-        bar.update(max(int(fraction * size) - bar.n, 0))
+        if not bars:
+            if time.monotonic() - start < 1.0:
+                return
+            from tqdm import tqdm
+
+            bars.append(
+                tqdm(
+                    total=size,
+                    unit="B",
+                    unit_scale=True,
+                    desc=f"reading {os.path.basename(source)}",
+                    file=sys.stderr,
+                    dynamic_ncols=tty,
+                    mininterval=0.1 if tty else 10.0,
+                    leave=False,
+                )
+            )
+        bars[0].update(max(int(fraction * size) - bars[0].n, 0))
 
     try:
         yield progress
     finally:
-        bar.close()
+        if bars:
+            bars[0].close()
 
 
 def progress_bar(total: int, enabled: bool):
