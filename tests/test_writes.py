@@ -193,6 +193,24 @@ def test_read_only_folder_is_refused(tmp_path):
         folder.chmod(0o755)
 
 
+@posix_only
+def test_read_only_file_is_not_overwritten(tmp_path, monkeypatch):
+    path = tmp_path / "keep.csv"
+    path.write_text("precious\n")
+    path.chmod(0o444)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # root may write anything: be a user
+        real = os.access
+        monkeypatch.setattr(
+            atomic.os,
+            "access",
+            lambda p, mode: real(p, mode) and not (mode & os.W_OK and mode_of(p) & 0o200 == 0),
+        )
+    with pytest.raises(WriteError, match="read-only"):
+        with atomic_writer(path, "w") as fh:
+            fh.write("clobbered")
+    assert path.read_text() == "precious\n" and os.listdir(tmp_path) == ["keep.csv"]
+
+
 # --------------------------------------------------------------------------- full disk
 
 

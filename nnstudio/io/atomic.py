@@ -11,7 +11,8 @@ What a user of a desktop tool expects from "save", and what this module guarante
 - A symbolic link is written through: the link stays and its target gets the new
   content (the temporary file is made beside the target, so the rename is atomic).
 - A target that exists and is not a regular file (a folder, a device such as
-  ``/dev/null``, a FIFO, a socket) is refused before anything is written.
+  ``/dev/null``, a FIFO, a socket), or is read-only for this user, is refused before
+  anything is written.
 
 :func:`check_writable` makes the same checks without writing, so that a command can
 refuse a bad output path before spending minutes on training.
@@ -104,6 +105,12 @@ def write_target(
             else ("give the name of a regular file")
         )
         raise error(f"{shown}: cannot write the {what}: it is {file_kind(st.st_mode)}; {hint}")
+    if st is not None and not os.access(target, os.W_OK):
+        # renaming over it would work, but a read-only file says "do not overwrite me"
+        raise error(
+            f"{shown}: cannot write the {what}: the file is read-only; make it writable or "
+            "choose another name"
+        )
     folder = target.parent
     if not folder.is_dir():
         raise error(
