@@ -19,8 +19,13 @@ What is there for speed, and only that:
 - every array a batch needs (each layer's output, its delta ``dL/dZ``, a scratch array
   for the activation derivative) is allocated once per batch size and reused, and every
   element-wise step runs in place;
-- the output layer uses the fused delta ``(A - Y) / m`` where it is valid (``losses``);
-- the first layer computes no gradient with respect to the input.
+- the output layer uses the fused delta ``(A - Y) / m`` where it is valid (``losses``),
+  and the loss and the delta share one ``A - Y``;
+- the first layer computes no gradient with respect to the input;
+- every weight and bias lives in one flat memory (``param_memory``; the arrays are views
+  into it), and the gradients in another laid out alike, so an optimizer updates the
+  whole network in one NumPy call per operation whatever its depth;
+- the products are ``np.dot``, whose call costs less than ``np.matmul``'s (below).
 
 This is the engine; it is NumPy only. The per-example, per-neuron version of the same
 mathematics is in ``loop.py`` and exists to check this one.
