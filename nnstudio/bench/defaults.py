@@ -53,22 +53,30 @@ def _samples_folder() -> Path:
 
 
 def datasets(names: list[str] | None = None) -> list[Dataset]:
-    """The benchmark's datasets (all, or those whose name is in ``names``)."""
+    """The benchmark's datasets (all, or those whose short name is in ``names``: the
+    file name without ``.csv``, the sample name, ``digits``, ``friedman1``)."""
+
+    def wanted(name: str) -> bool:
+        return not names or name in names
+
     out: list[Dataset] = []
     folder = _samples_folder()
-    for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        out.append(load_dataset(str(path)))
+    csvs = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    for path in csvs:
+        if wanted(path.stem):
+            out.append(load_dataset(str(path)))
     noisier = {"moons": 0.3, "sine": 0.3}
     for name in ("xor", "circles", "moons", "spirals", "blobs", "sine"):
+        if not wanted(name):
+            continue
         ds = make_sample(name, noise=noisier.get(name))
         if name in noisier:
             ds.name = f"{name} (noise {noisier[name]})"
         out.append(ds)
-    if not any(d.name == "digits.csv" for d in out):
+    if wanted("digits") and not any(p.stem == "digits" for p in csvs):
         out.append(_digits())
-    out.append(_friedman1())
-    if names:
-        out = [d for d in out if d.name.split(" ")[0].removesuffix(".csv") in names]
+    if wanted("friedman1"):
+        out.append(_friedman1())
     return out
 
 
@@ -240,14 +248,15 @@ def main(argv: list[str] | None = None) -> int:
         threadpool_limits = None
     limit = threadpool_limits(1) if threadpool_limits else None
     try:
-        data = datasets(args.datasets.split(",") if args.datasets else None)
         base = TrainConfig()
         for item in args.set:
             name, values = _parse_vary(item)
             setattr(base, name, values[0])
+        vary = _parse_vary(args.vary) if args.vary else None
+        data = datasets(args.datasets.split(",") if args.datasets else None)
         theirs = {ds.name: sklearn_scores(ds, args.folds) for ds in data}
-        if args.vary:
-            name, values = _parse_vary(args.vary)
+        if vary is not None:
+            name, values = vary
             out = {}
             for v in values:
                 cfg = copy.deepcopy(base)
