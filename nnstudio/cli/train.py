@@ -156,6 +156,9 @@ def run_trainer(trainer, show: bool) -> None:
                 if rep is not None and bar is not None:
                     bar.set_postfix_str(epoch_text(rep), refresh=False)
                     bar.update(1)
+        if bar is not None and trainer.stopped_early:
+            bar.total = bar.n  # the run is complete: patience ended it
+            bar.refresh()
     except TrainingDiverged as exc:
         # The engine keeps the last finite weights, but a half-trained model saved under
         # the requested name would look like a result: the CLI writes nothing.
