@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .common import UserError, check_output_path, stderr, writing_stdout
+from .common import UserError, check_output_path, reading_bar, stderr, writing_stdout
 
 
 def predict(args) -> int:
@@ -19,9 +19,14 @@ def predict(args) -> int:
     if args.out is not None:
         check_output_path(args.out)
     classes = model.classes if model.task == "classification" else None
-    X, y = load_features(
-        args.data, model.feature_names, target_name=model.target_name, classes=classes
-    )
+    with reading_bar(args.data, not getattr(args, "quiet", False)) as progress:
+        X, y = load_features(
+            args.data,
+            model.feature_names,
+            target_name=model.target_name,
+            classes=classes,
+            progress=progress,
+        )
     if model.target_name in model.feature_names:
         y = None
     # float64 throughout, like a NumPy-only reader of the model file.

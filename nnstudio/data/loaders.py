@@ -168,6 +168,7 @@ def load_features(
     *,
     target_name: str | None = None,
     classes: Sequence | None = None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Read the feature columns a trained model needs, for prediction.
 
@@ -180,7 +181,8 @@ def load_features(
     float64 numbers).
     NPZ: ``X`` must have ``len(feature_names)`` columns (reordered by its own
     ``feature_names`` array when it has one); ``y`` is returned when present.
-    A sample name gives that sample's X and y.
+    A sample name gives that sample's X and y. ``progress`` is as for
+    :func:`load_dataset` (CSV files).
 
     Returns ``(X, y_or_None)`` with X (n_samples, n_features) float64.
     """
@@ -190,7 +192,7 @@ def load_features(
     if kind == "npz":
         X, y = npz_features_for(where, names)
     elif kind == "csv":
-        X, y = _csv_features_for(where, names, target_name, classes)
+        X, y = _csv_features_for(where, names, target_name, classes, progress)
     elif where.strip().lower() in SAMPLES:
         ds = make_sample(where)
         idx = [_find_column(where, ds.feature_names, n) for n in names]
@@ -262,7 +264,11 @@ def _load_sample(key: str, *, target: str | None, task: str | None) -> Dataset:
 
 
 def _csv_features_for(
-    where: str, names: list[str], target_name: str | None, classes: Sequence | None
+    where: str,
+    names: list[str],
+    target_name: str | None,
+    classes: Sequence | None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     def select(header: list[str]) -> tuple[list[int], int | None]:
         missing = [n for n in names if n not in header]
@@ -278,7 +284,7 @@ def _csv_features_for(
         t = header.index(target_name) if target_name in header else None
         return [header.index(n) for n in names], t
 
-    table = read_csv(where, select)
+    table = read_csv(where, select, progress)
     if table.target_col is None:
         return table.X, None
     cells, values = table.target_text, table.target_values
