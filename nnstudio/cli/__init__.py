@@ -5,8 +5,9 @@ This is a thin front end, one module per job: ``parser`` (options), ``train``,
 (the one-line error rule, output checks, progress bars). Training goes through
 ``pipeline.build_session`` (the same path the desktop app takes), model files through
 ``io.model_file``, and data through ``data.load_dataset`` /
-``data.loaders.load_features``. Qt is imported only by the ``gui`` command, and the benchmark module only by ``bench``, so ``train``, ``predict`` and
-``samples`` work on a machine without Qt libraries.
+``data.loaders.load_features``. Qt is imported only by the ``gui`` command, and the
+benchmark module only by ``bench``, so ``train``, ``predict`` and ``samples`` work on a
+machine without Qt libraries.
 
 Conventions a user can rely on (also in the README):
 
