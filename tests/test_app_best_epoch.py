@@ -66,3 +66,20 @@ def test_early_stop_marker_status_and_learning_rate(qtbot, window, errors):
     label = w.findChild(QLabel, "lrStatusLabel")
     assert label.text() == f"lr {t.lr:.4g}"
     assert t.lr < 0.05  # the cosine schedule lowered it
+    assert w.training_panel.progress_bar.value() == 1000  # the run is complete
+
+
+def test_timeline_shows_the_kept_epoch_and_keeps_the_last_one(qtbot, window, errors):
+    w = window
+    assert w.load_dataset("moons")
+    w.findChild(QSpinBox, "patienceSpin").setValue(3)
+    w.training_panel.lr_spin.setValue(0.05)
+    qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.is_training, timeout=RUN_TIMEOUT)
+    t = w.session.trainer
+    assert t.restored_best and t.epoch == t.best_epoch + 3
+    assert w.playback.shown_epoch == t.best_epoch
+    # the kept epoch's checkpoint holds the current weights; the last epoch its own
+    tl = w.controller.timeline
+    np.testing.assert_array_equal(tl.checkpoint(t.best_epoch).params, t.net.param_memory())
+    assert not np.array_equal(tl.checkpoint(t.epoch).params, t.net.param_memory())

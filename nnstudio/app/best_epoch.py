@@ -189,9 +189,11 @@ class BestEpochViews:
         self.lr_label = LrStatusLabel()
         window.statusBar().addPermanentWidget(self.lr_label)
         self._last = None
+        self._window = window
         c = window.controller
         c.runStarted.connect(self.clear)
         c.progress.connect(self.show_update)
+        c.runEnded.connect(self._on_run_ended)
 
     def apply_to(self, cfg: TrainConfig) -> TrainConfig:
         return self.controls.apply_to(cfg)
@@ -211,6 +213,20 @@ class BestEpochViews:
         self._last = update
         self.marker.set_best(update.best_epoch, update.best_val_loss)
         self.lr_label.show_lr(update.lr)
+
+    def _on_run_ended(self, _ended) -> None:
+        """When the best epoch's weights were put back, the epoch timeline shows that
+        epoch (its surface and drawing are the current weights), not the last one."""
+        u, playback = self._last, getattr(self._window, "playback", None)
+        if u is None or not u.restored_best or playback is None:
+            return
+        epochs = playback.recorded_epochs()
+        if u.best_epoch in epochs:
+            slider = playback.epoch_slider
+            slider.blockSignals(True)
+            slider.setValue(epochs.index(u.best_epoch))
+            slider.blockSignals(False)
+            playback.show_epoch(u.best_epoch)
 
     def ended_text(self, ended) -> str:
         """The message for a run that reached its end by itself (``ended.finished``)."""

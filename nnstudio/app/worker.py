@@ -336,7 +336,9 @@ class TrainingWorker(QObject):
             epoch=trainer.epoch,
             epochs=trainer.epochs,
             step=trainer.step_count,
-            progress=min(trainer.step_count / (trainer.epochs * trainer.steps_per_epoch), 1.0),
+            progress=1.0  # patience may end a run before its planned epochs
+            if trainer.done
+            else min(trainer.step_count / (trainer.epochs * trainer.steps_per_epoch), 1.0),
             samples_per_second=self._samples / elapsed
             if self._samples and elapsed > 0
             else math.nan,

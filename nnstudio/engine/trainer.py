@@ -465,6 +465,8 @@ class Trainer:
                 self.stopped_early = True
         self.schedule.observe(rep.val_loss if self.has_validation else rep.train_loss)
         if self.done and self.restore_best and self.watch.best_epoch != self.epoch:
+            # the last epoch's own weights stay what a checkpoint of this epoch holds
+            self._last_params = self.net.param_memory().copy()
             self.restored_best = self.watch.restore(self._params)
 
     def run_epoch(self) -> EpochReport:
@@ -520,7 +522,7 @@ class Trainer:
         return Checkpoint(
             epoch=self.epoch,
             step_count=self.step_count,
-            params=self.net.param_memory().copy(),
+            params=(self._last_params if self.restored_best else self.net.param_memory()).copy(),
             history=list(self.history),
             state=state,
         )
