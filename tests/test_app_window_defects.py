@@ -111,6 +111,23 @@ def test_after_a_run_the_x_axes_end_at_the_last_epoch_and_step(qtbot, window):
         assert x1 >= last and x1 - last <= 0.05 * (last - 1)  # no empty third on the right
 
 
+def test_loss_legend_never_covers_the_curves(qtbot):
+    p = LossPlot()
+    qtbot.addWidget(p)
+    p.resize(420, 320)
+    p.show()
+    p.add_epochs(
+        [EpochReport(i, 1 / i, 1 / i, "accuracy", 0.5, 0.5, 0.1, 1e3, 0.01) for i in (1, 2, 3)]
+    )
+    QApplication.processEvents()
+    names = [label.text for _, label in p.legend.items]
+    assert names == ["train loss", "validation loss", "train accuracy", "validation accuracy"]
+    legend = p.legend.sceneBoundingRect()
+    assert legend.height() > 0
+    assert not legend.intersects(p.getPlotItem().vb.sceneBoundingRect())
+    assert not legend.intersects(p.metric_view.sceneBoundingRect())
+
+
 def test_a_changed_network_clears_the_old_runs_views(qtbot, window):
     w = window
     assert w.load_dataset("moons")

@@ -36,7 +36,9 @@ __all__ = ["GradNormPlot", "LossPlot", "Series", "TrainingPlots", "plain_axes"]
 #: rows a series holds before it halves itself (per curve; a few ms to redraw)
 MAX_POINTS = 4000
 #: the width one entry of the gradient-norm legend takes ("layer 16" and its line)
-LEGEND_ENTRY_WIDTH = 95
+LEGEND_ENTRY_WIDTH = 85
+#: the width one entry of the loss legend takes ("validation accuracy" and its line)
+LOSS_LEGEND_ENTRY_WIDTH = 140
 #: while training, one plot is redrawn per frame of this many ms
 FRAME_MS = 33
 
@@ -243,6 +245,23 @@ class LogAxis(pg.AxisItem):
         return [(float(step), decades[::step])]
 
 
+def legend_below(plot_item: pg.PlotItem) -> pg.LegendItem:
+    """A legend in a row of its own under the plot (``plot(name=...)`` and
+    ``addItem`` of a named item add their entries to it)."""
+    legend = pg.LegendItem(offset=None, labelTextColor="k", verSpacing=-6, labelTextSize="8pt")
+    plot_item.layout.addItem(legend, 4, 1)
+    plot_item.legend = legend
+    return legend
+
+
+def fit_legend_columns(legend: pg.LegendItem, width: int, entries: int, entry_width: int):
+    """As many entries per row as ``width`` pixels hold (at least one)."""
+    fits = max(1, (width - 40) // entry_width)
+    columns = int(min(max(entries, 1), fits))
+    if columns != legend.columnCount:
+        legend.setColumnCount(columns)
+
+
 def plain_axes(plot_item: pg.PlotItem, names=("left", "bottom", "right")) -> None:
     """Tick labels that read as they are: no automatic SI prefix, which would turn a
     loss of 0.9 into "900" on an axis labelled "loss (x0.001)"."""
@@ -274,11 +293,8 @@ class LossPlot(pg.PlotWidget):
         pi.setLabel("bottom", "epoch")
         pi.setLabel("left", "loss")
         pi.setMenuEnabled(False)
-        self.legend = pi.addLegend(offset=(-10, 10), labelTextColor="k")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 200))
-        # Middle right: the loss falls to the bottom and the metric rises to the top,
-        # so the middle of the right edge is where the curves usually are not.
-        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
+        # Under the plot, never over the curves (anywhere inside, some curve runs).
+        self.legend = legend_below(pi)
         self.train_curve = pi.plot([], [], pen=_pen(_TRAIN), name="train loss")
         self.val_curve = pi.plot([], [], pen=_pen(_VAL), name="validation loss")
 
@@ -383,6 +399,13 @@ class LossPlot(pg.PlotWidget):
         self.follow.update(x, losses, log_y=log)
         self.metric_follow.update(x, metrics)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        legend = self.__dict__.get("legend")  # resized once before __init__ ends
+        if legend is not None:
+            entries = len(legend.items)
+            fit_legend_columns(legend, self.width(), entries, LOSS_LEGEND_ENTRY_WIDTH)
+
     def _sync_views(self) -> None:
         vb = self.getPlotItem().vb
         self.metric_view.setGeometry(vb.sceneBoundingRect())
@@ -412,11 +435,8 @@ class GradNormPlot(pg.PlotWidget):
         pi.setMenuEnabled(False)
         pi.setLogMode(y=True)
         plain_axes(pi, ("left", "bottom"))
-        # The legend sits in a row of its own under the plot: with many layers it would
-        # cover the curves anywhere inside.
-        self.legend = pg.LegendItem(offset=None, labelTextColor="k", verSpacing=-6)
-        pi.layout.addItem(self.legend, 4, 1)
-        pi.legend = self.legend  # pi.plot(name=...) adds its entries here
+        # Under the plot: with many layers it would cover the curves anywhere inside.
+        self.legend = legend_below(pi)
         self.curves: list[pg.PlotDataItem] = []
         self.series = Series(1)
         self.dirty = False
@@ -439,9 +459,7 @@ class GradNormPlot(pg.PlotWidget):
         self.series = Series(max(n_layers, 1))
 
     def _fit_legend(self, n_layers: int) -> None:
-        """As many entries per row as the width holds (at least one)."""
-        fits = max(1, (self.width() - 40) // LEGEND_ENTRY_WIDTH)
-        self.legend.setColumnCount(int(min(max(n_layers, 1), fits)))
+        fit_legend_columns(self.legend, self.width(), n_layers, LEGEND_ENTRY_WIDTH)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
