@@ -26,7 +26,13 @@ class Parser(argparse.ArgumentParser):
     """argparse with the one-line error rule: ``nnstudio: error: <message>`` and exit 2.
 
     The usage text is replaced by a pointer to ``--help`` so the error stays on one line.
+    Options are never abbreviated: with argparse's prefix matching, ``lr-find --out x``
+    silently meant ``--output-activation x`` (a misleading error at best).
     """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         hint = f"; see '{self.prog} --help'"

@@ -137,6 +137,10 @@ def build_parser(with_bench: bool = False) -> argparse.ArgumentParser:
     )
     p.add_argument("data", metavar="DATA", help="a CSV file, an NPZ file or a sample name")
     add_train_options(p)
+    # train's own two options too, so one option list serves both commands ("lr-find DATA
+    # [train options]"); they change nothing here, and lr-find says so
+    p.add_argument("--out", "-o", metavar="MODEL.npz", help="ignored: lr-find writes nothing")
+    p.add_argument("--cv", type=int, metavar="K", help="ignored: lr-find does not cross-validate")
     p.add_argument("--json", action="store_true", help="print the sweep as JSON on stdout")
     p.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
 

@@ -59,6 +59,16 @@ def lr_find(args) -> int:
     from .parser import config_from_args
 
     cfg = config_from_args(args)
+    ignored = [
+        flag for flag, value in (("--out", args.out), ("--cv", args.cv)) if value is not None
+    ]
+    if ignored and not args.quiet:
+        print(
+            f"nnstudio: note: lr-find writes no model and does not cross-validate; "
+            f"{' and '.join(ignored)} ignored",
+            file=sys.stderr,
+            flush=True,
+        )
     ds = load_dataset(args.data, target=args.target, task=args.task)
     session = build_session(ds, cfg)
     t = session.trainer
