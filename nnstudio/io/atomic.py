@@ -113,8 +113,11 @@ def write_target(
         )
     folder = target.parent
     if not folder.is_dir():
+        # the folder as the user wrote it, unless a symbolic link points elsewhere
+        named = Path(shown).parent
+        named = named if named.resolve() == folder else folder
         raise error(
-            f"{shown}: cannot write the {what}: the folder {str(Path(shown).parent)!r} does "
+            f"{shown}: cannot write the {what}: the folder {str(named)!r} does "
             "not exist; create it first"
         )
     return target, st
