@@ -26,10 +26,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEventLoop, QObject, QSignalBlocker, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -42,23 +40,18 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from nnstudio.app import data_preview
 from nnstudio.app.boundary_view import (
-    MAX_CLASS_ITEMS,
-    colour_groups,
-    make_class_scatters,
-    plot_subset,
     style_plot,
 )
 from nnstudio.app.data_loader import LoadedData, LoadWorker, class_summary
+from nnstudio.app.data_preview import CLASS_LIST_LIMIT, PREVIEW_COLUMNS, PREVIEW_ROWS
 from nnstudio.app.drops import dropped_path
-from nnstudio.app.palette import class_colors, diverging_rgb
-from nnstudio.app.plot_guard import undrawable
 from nnstudio.app.threads import make_thread
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.samples import SAMPLES
@@ -73,18 +66,8 @@ __all__ = [
     "LoadCancelled",
 ]
 
-#: classes listed by name (with their counts) at most; the rest are summed up in one line
-CLASS_LIST_LIMIT = 24
-#: colours of the target scale in the scatter of regression data (values binned)
-VALUE_BINS = 16
 #: a load shows its progress bar once it has taken this long (ms): quick loads never flash
 PROGRESS_DELAY_MS = 150
-
-#: rows shown in the preview table
-PREVIEW_ROWS = 20
-#: feature columns shown in the preview table at most (then the target columns); a
-#: table of hundreds of columns costs hundreds of ms to fill and lay out, and says no more
-PREVIEW_COLUMNS = 12
 
 #: the task combo's entries; "auto" means "detect" (task=None)
 TASK_CHOICES = ("auto", "classification", "regression")
@@ -136,12 +119,6 @@ def _is_csv_source(ds: Dataset) -> bool:
     if src.strip().lower() in SAMPLES and not Path(src).exists():
         return False
     return Path(src).suffix.lower() not in (".npz", ".npy")
-
-
-def _fmt(v) -> str:
-    if isinstance(v, (float, np.floating)):
-        return f"{float(v):.6g}"
-    return str(v)
 
 
 class DataPanel(QWidget):
@@ -623,164 +600,19 @@ class DataPanel(QWidget):
         self.taskCombo.setEnabled(free)
 
     def _show_info(self, ds: Dataset) -> None:
-        parts = [
-            f"{ds.n_samples} rows",
-            f"{ds.n_features} feature" + ("s" if ds.n_features != 1 else ""),
-            ds.task,
-        ]
-        if ds.task == "classification":
-            parts.append(f"{len(ds.classes)} classes")
-        else:
-            parts.append(f"{ds.n_outputs} output" + ("s" if ds.n_outputs != 1 else ""))
-        parts.append(f"target {ds.target_name!r}")
-        self.datasetInfoLabel.setText(f"{ds.name}: " + ", ".join(parts))
+        self.datasetInfoLabel.setText(data_preview.info_text(ds))
         self.datasetInfoLabel.setToolTip(ds.source)
-
-        if ds.task == "classification":
-            counts = self.summary().class_counts
-            many = len(ds.classes) > MAX_CLASS_ITEMS  # colours repeat, as in the plot
-            colors = class_colors(MAX_CLASS_ITEMS if many else len(ds.classes))
-            # the largest classes by name; thousands of classes would make a label that
-            # takes seconds to lay out and says nothing
-            order = np.argsort(-counts, kind="stable")[:CLASS_LIST_LIMIT]
-            if len(ds.classes) <= CLASS_LIST_LIMIT:
-                order = np.arange(len(ds.classes))
-            items = []
-            for k in order.tolist():
-                sw = f'<span style="color:{colors[k % len(colors)].name()}">\u25a0</span>&nbsp;'
-                items.append(f"{sw}{_html(_short(ds.classes[k]))}:&nbsp;{int(counts[k])}")
-            text = "Class counts: " + " &nbsp; ".join(items)
-            if len(ds.classes) > CLASS_LIST_LIMIT:
-                rest = len(ds.classes) - len(order)
-                text = (
-                    f"{len(ds.classes)} classes; the {len(order)} largest: "
-                    + " &nbsp; ".join(items)
-                    + f" &nbsp; … and {rest} more ({int(counts.sum() - counts[order].sum())} rows)"
-                )
-            self.classCountsLabel.setText(text)
-        else:
-            y = ds.y.reshape(ds.n_samples, -1)[:, 0]
-            self.classCountsLabel.setText(
-                f"Target range {y.min():.4g} to {y.max():.4g}, mean {y.mean():.4g}, "
-                f"std {y.std():.4g}"
-            )
-
-    def _class_index(self, ds: Dataset) -> np.ndarray:
-        """(n,) int index of each row's label in ``ds.classes`` (computed with the load)."""
-        return self.summary().class_index
+        counts = self.summary().class_counts if ds.task == "classification" else None
+        self.classCountsLabel.setText(data_preview.class_counts_text(ds, counts))
 
     def _show_table(self, ds: Dataset) -> None:
-        n = min(PREVIEW_ROWS, ds.n_samples)
-        d = min(ds.n_features, PREVIEW_COLUMNS)
-        headers = list(ds.feature_names[:d])
-        y = ds.y if ds.y.ndim == 2 else ds.y[:, None]
-        m = min(y.shape[1], PREVIEW_COLUMNS)
-        if y.shape[1] == 1:
-            headers.append(ds.target_name)
-        else:
-            headers += [f"{ds.target_name}[{j}]" for j in range(m)]
-        hidden = []
-        if d < ds.n_features:
-            hidden.append(f"the first {d} of {ds.n_features} features")
-        if m < y.shape[1]:
-            hidden.append(f"the first {m} of {y.shape[1]} target columns")
-        if hidden:
-            note = (
-                "Preview: " + " and ".join(hidden) + ("" if m < y.shape[1] else ", then the target")
-            )
-            tip = f"The first {n} rows; {note[len('Preview: ') :]}"
-        else:
-            note = ""
-            tip = f"The first {PREVIEW_ROWS} rows: features, then target"
-        self.previewNoteLabel.setText(note)
-        self.previewNoteLabel.setVisible(bool(note))
-        t = self.previewTable
-        t.setToolTip(tip)
-        t.setUpdatesEnabled(False)
-        try:
-            t.clear()
-            t.setColumnCount(len(headers))
-            t.setRowCount(n)
-            t.setHorizontalHeaderLabels(headers)
-            for j in range(len(headers)):
-                t.horizontalHeaderItem(j).setToolTip(tip)
-            for i in range(n):
-                for j, v in enumerate(ds.X[i, :d].tolist()):
-                    t.setItem(i, j, _cell(v))
-                for j, v in enumerate(y[i, :m].tolist()):
-                    t.setItem(i, d + j, _cell(v))
-            t.resizeColumnsToContents()
-        finally:
-            t.setUpdatesEnabled(True)
+        data_preview.fill_table(self.previewTable, self.previewNoteLabel, ds)
 
     def _show_plot(self, ds: Dataset) -> None:
-        item = self.dataPlot.getPlotItem()
-        for s in self._scatters:
-            item.removeItem(s)
-        self._scatters = []
-        keep = plot_subset(ds.n_samples)
-        X = ds.X[keep]
-        notes = []
-        if len(keep) < ds.n_samples:
-            notes.append(f"showing {len(keep)} of {ds.n_samples} rows")
-        if ds.n_features > 2:
-            notes.insert(0, f"showing the first two of {ds.n_features} features")
-        y1 = ds.y.reshape(ds.n_samples, -1)[keep, 0] if ds.task == "regression" else None
-
-        if ds.n_features == 1:
-            if ds.task == "regression":
-                xy = np.column_stack([X[:, 0], y1])
-                labels = (ds.feature_names[0], ds.target_name)
-            else:
-                xy = np.column_stack([X[:, 0], self._class_index(ds)[keep].astype(float)])
-                labels = (ds.feature_names[0], f"{ds.target_name} (class index)")
-        else:
-            xy = X[:, :2]
-            labels = (ds.feature_names[0], ds.feature_names[1])
-        item.setLabel("bottom", labels[0])
-        item.setLabel("left", labels[1])
-        reason = undrawable(xy, labels)
-        if reason is not None:  # pyqtgraph cannot map such a range to pixels
-            self.plotNoteLabel.setText(reason)
-            self.plotNoteLabel.setVisible(True)
-            return
-
-        if ds.task == "classification":
-            self._scatters = make_class_scatters(item, xy, self._class_index(ds)[keep], ds.classes)
-        else:
-            color = class_colors(1)[0]
-            if ds.n_features == 1:
-                s = pg.ScatterPlotItem(
-                    x=xy[:, 0],
-                    y=xy[:, 1],
-                    size=6,
-                    brush=pg.mkBrush(color),
-                    pen=pg.mkPen((40, 40, 40, 160), width=0.6),
-                    name=ds.target_name,
-                )
-                item.addItem(s)
-                self._scatters = [s]
-            else:  # colour by the target value, in VALUE_BINS steps: one item per colour
-                lo, hi = float(y1.min()), float(y1.max())
-                tt = (y1 - lo) / (hi - lo) if hi > lo else np.full(len(y1), 0.5)
-                bins = np.minimum((tt * VALUE_BINS).astype(np.intp), VALUE_BINS - 1)
-                centres = (np.arange(VALUE_BINS) + 0.5) / VALUE_BINS
-                colors = [QColor(*c) for c in diverging_rgb(centres).round().astype(int).tolist()]
-                names = [ds.target_name] * VALUE_BINS
-                self._scatters = colour_groups(item, xy, bins, colors, names)
-                notes.append("colour: target value (blue low, orange high)")
-        item.enableAutoRange()
-        self.plotNoteLabel.setText("; ".join(notes))
-        self.plotNoteLabel.setVisible(bool(notes))
-
-
-def _cell(v) -> QTableWidgetItem:
-    """A read-only table cell showing ``v``; the exact value is in the UserRole."""
-    item = QTableWidgetItem(_fmt(v))
-    item.setData(Qt.ItemDataRole.UserRole, v)
-    if isinstance(v, (int, float)):
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
+        index = self.summary().class_index if ds.task == "classification" else None
+        self._scatters = data_preview.draw_scatter(
+            self.dataPlot.getPlotItem(), self.plotNoteLabel, ds, index, self._scatters
+        )
 
 
 #: every load thread that may still run, with its worker. Module-wide, so that neither
@@ -812,12 +644,3 @@ def _finished(thread) -> bool:
         return thread.isFinished()
     except RuntimeError:  # already deleted (deleteLater ran first)
         return True
-
-
-def _short(label, limit: int = 24) -> str:
-    text = str(label)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
