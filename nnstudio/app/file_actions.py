@@ -58,6 +58,8 @@ class FileActions(QObject):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.w = window
+        #: a model imported with no data to put it on (see ``_hold``), or None
+        self.held = None
         K = QKeySequence.StandardKey
         a = self._action
         self.open_dataset_action = a(
@@ -118,6 +120,14 @@ class FileActions(QObject):
     def export_weights(self, path: str | os.PathLike) -> bool:
         """Write the current network and its preprocessing to a model file (.npz)."""
         title = "Cannot export the weights"
+        if self.w.controller.session is None and self.held is not None:
+            try:
+                save_model(self.held, path)
+            except NnstudioError as exc:
+                return self._fail(title, str(exc))
+            self.w.recent.add("model", path)
+            self.w.show_status(f"Weights saved to {os.fspath(path)}", 5000)
+            return True
         if self.w.controller.session is None:
             return self._fail(
                 "Nothing to export",
@@ -151,7 +161,7 @@ class FileActions(QObject):
                 except NnstudioError:
                     ds = None
             if ds is None:
-                return self._fail(title, "Load the dataset the model was trained on first.")
+                return self._hold(model, path)
             problem = model_problem(model, ds)
             if problem:
                 return self._fail(title, f"{Path(path).name}: {problem}")
@@ -173,6 +183,48 @@ class FileActions(QObject):
         w.recent.add("model", path)
         w.show_status(f"Weights loaded from {Path(path).name}", 5000)
         return True
+
+    def _hold(self, model, path) -> bool:
+        """No data to put the weights on (none loaded, and the model names none that can
+        be read): keep the model, show its architecture, and put it on the next dataset
+        loaded if that has the model's features and classes (see :meth:`adopt_held`).
+        Export writes a held model back as it is."""
+        if not self._stop():
+            return self._fail("Cannot import the weights", NOT_STOPPED)
+        net = model.net
+        cfg = self.w.current_config()
+        cfg.hidden_layers = [int(n) for n in net.layer_sizes[1:-1]]
+        cfg.hidden_activations = list(net.activations[:-1])
+        cfg.loss = net.loss
+        cfg.dtype = str(net.dtype)
+        cfg.output_activation = net.activations[-1]
+        self.w.apply_config(cfg)
+        self.held = model
+        self.w.recent.add("model", path)
+        features = ", ".join(model.feature_names[:6]) + (
+            ", ..." if len(model.feature_names) > 6 else ""
+        )
+        self.w.show_status(
+            f"Weights loaded from {Path(path).name}; load data with the features "
+            f"{features} to use them"
+        )
+        return True
+
+    def adopt_held(self, ds) -> None:
+        """Put a held model (see :meth:`_hold`) on ``ds``, just loaded, when it fits;
+        either way the model is no longer held."""
+        model, self.held = self.held, None
+        if model is None or ds is None or model_problem(model, ds):
+            return
+        w = self.w
+        try:
+            cfg = config_for_model(w.current_config(), model, ds)
+            session = session_from_model(ds, cfg, model)
+        except NnstudioError:
+            return
+        w.apply_config(cfg)
+        w.controller.set_session(session, ds, w.current_config())
+        w.show_status(f"Weights put on {ds.name}", 5000)
 
     def save_project(self, path: str | os.PathLike) -> bool:
         """Save architecture, dataset reference, hyperparameters and seed (.json)."""

@@ -385,6 +385,8 @@ class MainWindow(QMainWindow):
         self.show_status(ds.describe(), 8000)
         if not initial and os.path.isfile(ds.source):
             self.recent.add("dataset", ds.source)
+        if not initial:
+            self.files.adopt_held(ds)
 
     def _show_result_tabs(self, ds: Dataset | None) -> None:
         """The surface for data with two or more features; the Fit tab for one feature
