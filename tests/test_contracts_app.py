@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from nnstudio.app.main_window import MainWindow
@@ -88,3 +89,15 @@ def test_a_held_model_goes_onto_data_with_its_features(window, errors, tmp_path)
     net, scaler = w.session.net, w.session.data.input_scaler
     got = np.asarray(net.forward(scaler.transform(X).astype(net.dtype)), float)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_a_held_model_is_dropped_once_the_network_is_redesigned(qtbot, window, errors, tmp_path):
+    w = window
+    assert w.import_weights(softmax_model(tmp_path / "hand.npz"))
+    qtbot.mouseClick(w.findChild(QWidget, "addLayerButton"), Qt.MouseButton.LeftButton)
+    X = RNG.normal(size=(20, 2))
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b,t\n" + "".join(f"{a},{b},{'yes' if a > b else 'no'}\n" for a, b in X))
+    assert w.load_dataset(csv)
+    assert w.session is None and errors == []
+    assert w.findChild(QWidget, "layerTable").model().rowCount() == 2

@@ -217,6 +217,9 @@ class FileActions(QObject):
         if model is None or ds is None or model_problem(model, ds):
             return
         w = self.w
+        sizes, acts = model.net.layer_sizes[1:-1], model.net.activations[:-1]
+        if w.layer_table.hidden_layers() != sizes or w.layer_table.activations() != acts:
+            return  # the person has designed another network since
         try:
             cfg = config_for_model(w.current_config(), model, ds)
             session = session_from_model(ds, cfg, model)
