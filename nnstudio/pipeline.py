@@ -330,7 +330,9 @@ class Session:
                 f"train_{last.metric_name}": last.train_metric,
                 f"val_{last.metric_name}": last.val_metric,
             }
-        meta["dataset"] = self.dataset.source
+        src = self.dataset.source
+        # a file by its absolute path, so the app finds it from any working folder
+        meta["dataset"] = os.path.abspath(src) if os.path.isfile(src) else src
         meta.update(extra)
         ts = d.target_scaler
         return TrainedModel(

@@ -88,6 +88,11 @@ def test_iris_surface_confusion_matrix_and_units(qtbot, window):
     np.add.at(expected, (true, pred), 1)
     view = w.findChild(QAbstractItemView, "confusionTable")
     assert table(view)[1] == expected.tolist()
+    # rows and columns are headed by the class labels themselves, in `classes` order
+    m = view.model()
+    horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+    assert [m.headerData(j, horizontal) for j in range(3)] == [str(c) for c in ds.classes]
+    assert [m.headerData(i, vertical) for i in range(3)] == [str(c) for c in ds.classes]
     errors = w.findChild(QAbstractItemView, "errorsTable")
     assert len(table(errors)[1]) == int((true != pred).sum())
     # one row of unit statistics per hidden layer

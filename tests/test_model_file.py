@@ -331,3 +331,30 @@ def test_refusals_are_one_line(saved, tmp_path):
         load_model(bad)
     assert "\n" not in str(info.value)
     assert "cut.npz" in str(info.value)
+
+
+def test_regression_meta_lists_no_classes_and_version_0_is_refused(tmp_path):
+    """The contract types ``classes`` as a list: a regression model's is empty, not null.
+    Versions start at 1: a file claiming version 0 is not an nnstudio model."""
+    import json as _json
+
+    from nnstudio.data import make_sample
+    from nnstudio.io.model_file import ModelFileError, load_model, save_model
+    from nnstudio.pipeline import TrainConfig, build_session
+
+    ds = make_sample("sine", n_samples=60)
+    session = build_session(ds, TrainConfig(hidden_layers=[4], epochs=1))
+    path = tmp_path / "r.npz"
+    save_model(session.model(), path)
+    with np.load(path, allow_pickle=False) as f:
+        arrays = dict(f)
+    meta = _json.loads(str(arrays["meta"]))
+    assert meta["task"] == "regression" and meta["classes"] == []
+    assert load_model(path).classes is None
+
+    meta["version"] = 0
+    arrays["meta"] = np.array(_json.dumps(meta))
+    bad = tmp_path / "v0.npz"
+    np.savez(bad, **arrays)
+    with pytest.raises(ModelFileError, match="version 0"):
+        load_model(bad)

@@ -253,3 +253,19 @@ def test_regression_refuses_softmax_output():
     ds = make_sample("sine", n_samples=40)
     with pytest.raises(ConfigError, match="softmax output sums to 1"):
         output_layer(ds, TrainConfig(output_activation="softmax"))
+
+
+def test_model_meta_names_a_data_file_by_its_absolute_path(tmp_path, monkeypatch):
+    """Opened later from another folder, the model still finds the file it was trained on."""
+    from pathlib import Path
+
+    from nnstudio.data import load_dataset
+    from nnstudio.pipeline import TrainConfig, build_session
+
+    (tmp_path / "d.csv").write_text("a,b,y\n" + "0,0,0\n1,1,1\n0,1,1\n1,0,0\n" * 5)
+    monkeypatch.chdir(tmp_path)
+    session = build_session(load_dataset("d.csv"), TrainConfig(hidden_layers=[2], epochs=1))
+    assert session.model().meta()["dataset"] == str(tmp_path / "d.csv")
+    assert Path(session.model().meta()["dataset"]).is_absolute()
+    xor = build_session(load_dataset("xor"), TrainConfig(hidden_layers=[2], epochs=1))
+    assert xor.model().meta()["dataset"] == "xor"  # a sample keeps its name

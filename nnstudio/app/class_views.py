@@ -165,7 +165,7 @@ class ClassViews(QWidget):
         cm = rep.matrix
         self.confusion_model.set_rows(
             [[int(v) for v in row] for row in cm.tolist()],
-            headers=[f"\u2192 {c}" for c in labels],
+            headers=labels,  # predicted class (the caption says rows true, columns predicted)
             vertical=labels,
         )
         s = rep.scores

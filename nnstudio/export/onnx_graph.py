@@ -148,7 +148,7 @@ def build_onnx(model: TrainedModel):
     )
     proto.ir_version = IR_VERSION
     meta = {
-        "classes": json.dumps(model.classes),
+        "classes": json.dumps(model.classes if model.classes is not None else []),
         "feature_names": json.dumps(list(model.feature_names)),
         "outputs": json.dumps(output_names(model)),
         "task": model.task,

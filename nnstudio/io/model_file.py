@@ -98,7 +98,8 @@ class TrainedModel:
             activations=list(self.net.activations),
             loss=self.net.loss,
             task=self.task,
-            classes=_jsonable(self.classes) if self.classes is not None else None,
+            # a list for every task (the contract's type); empty for regression
+            classes=_jsonable(self.classes) if self.classes is not None else [],
             feature_names=list(self.feature_names),
             target_name=self.target_name,
             dtype=str(self.net.dtype),
@@ -177,6 +178,8 @@ def _from_arrays(name: str, arrays: dict[str, np.ndarray]) -> TrainedModel:
     version = meta.get("version")
     if type(version) is not int:
         raise _fail(name, "'meta' has no integer version")
+    if version < 1:
+        raise _fail(name, f"'meta' has version {version}; nnstudio model versions start at 1")
     if version > VERSION:
         raise _fail(
             name,

@@ -448,7 +448,7 @@ def main(argv=None):
             "activations": acts,
             "loss": loss,
             "task": task,
-            "classes": classes,
+            "classes": classes if classes is not None else [],
             "feature_names": names,
             "target_name": cfg["target_name"],
             "dtype": "float32",
