@@ -151,6 +151,26 @@ def test_fit_plot_classification_draws_one_probability_curve_per_class(qtbot):
     assert not view.mode_combo.model().item(1).isEnabled()
 
 
+def test_fit_plot_draws_a_bounded_number_of_class_curves(qtbot):
+    """Thousands of classes: the first MAX_CLASS_ITEMS get a curve, and the note says so
+    (10,000 curves took the GUI thread minutes)."""
+    from nnstudio.app.boundary_view import MAX_CLASS_ITEMS
+
+    view = FitView()
+    qtbot.addWidget(view)
+    k = MAX_CLASS_ITEMS + 76
+    X = np.arange(2.0 * k)[:, None]
+    classes = [f"c{i}" for i in range(k)]
+    ds = Dataset("m", "m", X, np.array(classes * 2), ["x"], "y", "classification", classes)
+    view.set_dataset(ds)
+    assert [it.name() for it in view.curve_items] == [f"p({c})" for c in classes[:MAX_CLASS_ITEMS]]
+    assert len(view.rug_items) == MAX_CLASS_ITEMS
+    assert f"the first {MAX_CLASS_ITEMS} of {k} classes" in view.note.text()
+    y = np.tile(np.arange(k, dtype=float), (3, 1))  # (3 points, k classes)
+    view.set_curve(np.arange(3.0), y)
+    assert view.curve_items[-1].getData()[1].tolist() == [MAX_CLASS_ITEMS - 1.0] * 3
+
+
 # ----------------------------------------------------------------- class views
 
 

@@ -25,7 +25,7 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnstudio.app.boundary_view import plot_subset, style_plot
+from nnstudio.app.boundary_view import MAX_CLASS_ITEMS, plot_subset, style_plot
 from nnstudio.app.palette import BASE_COLORS, class_colors
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.preprocessing import encode_labels
@@ -129,10 +129,13 @@ class FitView(QWidget):
         if regression:
             self.curve_items = [pg.PlotDataItem(name="prediction", pen=pg.mkPen(_CURVE, width=2.5))]
         else:
-            colors = class_colors(len(ds.classes))
+            # the first MAX_CLASS_ITEMS classes: thousands of curves would take the GUI
+            # thread seconds to build and minutes to draw, and could not be told apart
+            shown = list(ds.classes[:MAX_CLASS_ITEMS])
+            colors = class_colors(len(shown))
             self.curve_items = [
                 pg.PlotDataItem(name=f"p({c})", pen=pg.mkPen(col, width=2.5))
-                for c, col in zip(ds.classes, colors)
+                for c, col in zip(shown, colors)
             ]
             self.rug_items = [
                 pg.PlotDataItem(
@@ -163,9 +166,10 @@ class FitView(QWidget):
         for it in self.curve_items:
             it.setData([], [])
         others = ds.n_features - 1
-        self.note.setText(
-            f"other feature{'s' if others > 1 else ''} at the training mean" if others else ""
-        )
+        notes = [f"other feature{'s' if others > 1 else ''} at the training mean"] if others else []
+        if ds.task == "classification" and len(ds.classes) > MAX_CLASS_ITEMS:
+            notes.append(f"the first {MAX_CLASS_ITEMS} of {len(ds.classes)} classes")
+        self.note.setText("; ".join(notes))
         self._apply_mode()
 
     def feature(self) -> int:
