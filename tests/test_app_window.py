@@ -534,3 +534,18 @@ def test_timing_tab_measures_the_network_when_first_shown(qtbot, window):
     np.testing.assert_allclose(ys, [r.matrix_s_per_example for r in rows])
     plot = w.findChild(pg.PlotWidget, "timingPlot")
     assert plot is tp.plot
+
+
+def test_a_project_validation_split_is_kept_exactly_or_refused(qtbot, window, tmp_path, errors):
+    """0.95 is a valid fraction and opens as 0.95 (the box once clamped it to 0.9 in
+    silence); a value the box cannot hold exactly is refused with the reason."""
+    w = window
+    p = tmp_path / "p.json"
+    doc = {"format": "nnstudio.project", "version": 1, "dataset": {"source": "moons"}}
+    p.write_text(json.dumps({**doc, "config": {"val_split": 0.95}}))
+    assert w.open_project(p), errors
+    assert w.data_panel.val_split() == 0.95
+    p.write_text(json.dumps({**doc, "config": {"val_split": 0.1234}}))
+    assert w.open_project(p) is False
+    assert len(errors) == 1 and "0.1234" in errors[0][1]
+    assert w.data_panel.val_split() == 0.95

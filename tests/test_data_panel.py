@@ -264,7 +264,8 @@ def test_task_override_reloads(panel, qtbot, three_column_csv):
 def test_val_split_and_training_lock(panel, qtbot):
     assert panel.val_split() == pytest.approx(0.2)
     spin = panel.valSplitSpin
-    assert (spin.minimum(), spin.maximum(), spin.singleStep()) == (0.0, 0.9, 0.05)
+    assert (spin.minimum(), spin.maximum(), spin.singleStep()) == (0.0, 0.99, 0.05)
+    assert spin.decimals() == 3  # a project's 0.95 or 0.125 is shown exactly
     panel.set_val_split(0.35)
     assert panel.val_split() == pytest.approx(0.35)
     _select_sample(panel, qtbot, "xor")

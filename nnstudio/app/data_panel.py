@@ -69,6 +69,11 @@ __all__ = [
 #: a load shows its progress bar once it has taken this long (ms): quick loads never flash
 PROGRESS_DELAY_MS = 150
 
+#: the largest validation fraction the box takes, and its decimals (the pipeline takes
+#: any fraction in [0, 1); a project's value the box cannot show exactly is refused)
+VAL_SPLIT_MAX = 0.99
+VAL_SPLIT_DECIMALS = 3
+
 #: the task combo's entries; "auto" means "detect" (task=None)
 TASK_CHOICES = ("auto", "classification", "regression")
 
@@ -192,9 +197,9 @@ class DataPanel(QWidget):
         self.valSplitSpin.setObjectName("valSplitSpin")
         self.valSplitSpin.setAccessibleName("Validation split")
         self.valSplitSpin.setToolTip("Fraction of the rows held out for validation")
-        self.valSplitSpin.setRange(0.0, 0.9)
+        self.valSplitSpin.setRange(0.0, VAL_SPLIT_MAX)
         self.valSplitSpin.setSingleStep(0.05)
-        self.valSplitSpin.setDecimals(2)
+        self.valSplitSpin.setDecimals(VAL_SPLIT_DECIMALS)
         self.valSplitSpin.setValue(0.2)
         self.valSplitSpin.valueChanged.connect(self.valSplitChanged)
 
@@ -383,11 +388,22 @@ class DataPanel(QWidget):
         self._load_reporting(path)
 
     def val_split(self) -> float:
-        """The validation fraction, 0.0 to 0.9."""
+        """The validation fraction, 0.0 to VAL_SPLIT_MAX."""
         return float(self.valSplitSpin.value())
 
     def set_val_split(self, value: float) -> None:
         self.valSplitSpin.setValue(float(value))
+
+    @staticmethod
+    def val_split_problem(value: float) -> str | None:
+        """Why the validation box cannot hold ``value`` exactly (it would round or clamp
+        it in silence), or None when it can."""
+        if not 0.0 <= value <= VAL_SPLIT_MAX or round(value, VAL_SPLIT_DECIMALS) != value:
+            return (
+                f"validation split {value!r} cannot be set in the app (0 to {VAL_SPLIT_MAX} "
+                f"in steps of {10**-VAL_SPLIT_DECIMALS:g}); edit it in the project file"
+            )
+        return None
 
     def set_training(self, training: bool) -> None:
         """Lock the dataset, target, task and split while a training run is active."""

@@ -29,6 +29,7 @@ from nnstudio.io.model_file import load_model, save_model
 from nnstudio.io.project import load_project
 from nnstudio.io.project import save_project as write_project
 from nnstudio.pipeline import (
+    ConfigError,
     TrainConfig,
     config_for_model,
     model_problem,
@@ -267,6 +268,9 @@ class FileActions(QObject):
             info = doc["dataset"]
             sample = parse_project_fields(info, Path(path).name)
             target, task = info.get("target"), info.get("task")
+            problem = w.data_panel.val_split_problem(cfg.val_split)
+            if problem is not None:
+                raise ConfigError(problem)
             ds = read_dataset(info["source"], target=target, task=task)  # check first
             output_layer(ds, cfg)
         except NnstudioError as exc:
