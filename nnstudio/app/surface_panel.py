@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.app.boundary_view import BoundaryView
+from nnstudio.app.boundary_view import BoundaryView, plot_subset
 from nnstudio.app.plot_guard import undrawable
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.preprocessing import encode_labels
@@ -45,12 +45,13 @@ def unit_text(unit: tuple[int, int] | None, activation: str = "") -> str:
 
 def default_features(X: np.ndarray) -> tuple[int, int]:
     """The plane shown first: the two columns of ``X`` with the largest variance (in
-    column order; the first two when there are only two). A plane over constant columns,
-    such as the always-blank corner pixels of a digit image, would show nothing."""
+    column order; the first two when there are only two), over the sample of rows that
+    is drawn. A plane over constant columns, such as the always-blank corner pixels of a
+    digit image, would show nothing."""
     d = X.shape[1]
     if d <= 2:
         return 0, 1
-    var = X.var(axis=0)
+    var = X[plot_subset(len(X))].var(axis=0)  # the drawn sample: bounded work on any size
     top = sorted(np.argsort(-var, kind="stable")[:2].tolist())
     return top[0], top[1]
 
