@@ -34,6 +34,7 @@ from .data.dataset import Dataset
 from .data.preprocessing import PreparedData, Standardizer, prepare
 from .engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .engine.losses import LOSSES, check_pair, default_loss
+from .engine.lr_finder import RangeTest, lr_range_test
 from .engine.network import MLP
 from .engine.optimizers import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from .engine.schedules import SCHEDULES, Schedule
@@ -429,6 +430,26 @@ def train(session: Session, callback=None, refit_callback=None) -> Session:
     final = refit_session(session)
     final.trainer.run(refit_callback)
     return final
+
+
+def range_test(ds: Dataset, cfg: TrainConfig) -> RangeTest:
+    """The learning-rate range test on the network and training rows ``build_session``
+    gives for ``ds`` and ``cfg`` (a fresh network: nothing trained is touched), with the
+    same optimizer settings. Shared by ``nnstudio lr-find`` and the app's LR finder."""
+    session = build_session(ds, copy.deepcopy(cfg))
+    t = session.trainer
+    return lr_range_test(
+        session.net,
+        t.X,
+        t.Y,
+        optimizer=cfg.optimizer,
+        l2=t.optimizer.l2,
+        batch_size=cfg.batch_size,
+        seed=cfg.seed,
+        momentum=cfg.momentum,
+        nesterov=cfg.nesterov,
+        task=ds.task,
+    )
 
 
 # ---------------------------------------------------------------- models back into sessions

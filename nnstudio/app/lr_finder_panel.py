@@ -24,28 +24,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from nnstudio.app.threads import make_thread
 from nnstudio.data.dataset import Dataset
-from nnstudio.engine.lr_finder import RangeTest, lr_range_test
-from nnstudio.pipeline import TrainConfig, build_session
+from nnstudio.engine.lr_finder import RangeTest
+from nnstudio.pipeline import TrainConfig, range_test
 
-__all__ = ["LrFinderPanel", "range_test_for"]
-
-
-def range_test_for(ds: Dataset, cfg: TrainConfig) -> RangeTest:
-    """The range test ``nnstudio lr-find`` runs for ``ds`` with ``cfg`` (Qt-free)."""
-    session = build_session(ds, copy.deepcopy(cfg))
-    t = session.trainer
-    return lr_range_test(
-        session.net,
-        t.X,
-        t.Y,
-        optimizer=cfg.optimizer,
-        l2=t.optimizer.l2,
-        batch_size=cfg.batch_size,
-        seed=cfg.seed,
-        momentum=cfg.momentum,
-        nesterov=cfg.nesterov,
-        task=ds.task,
-    )
+__all__ = ["LrFinderPanel"]
 
 
 class _RangeWorker(QObject):
@@ -60,7 +42,7 @@ class _RangeWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            self.done.emit(range_test_for(self._ds, self._cfg))
+            self.done.emit(range_test(self._ds, self._cfg))
         except Exception as exc:  # a ConfigError, a diverged sweep: one line for the user
             self.failed.emit(" ".join(str(exc).split()) or type(exc).__name__)
         finally:

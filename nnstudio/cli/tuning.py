@@ -52,9 +52,8 @@ def lr_find(args) -> int:
     import json
 
     from ..data import load_dataset
-    from ..engine.lr_finder import lr_range_test
     from ..engine.trainer import TrainingDiverged
-    from ..pipeline import build_session
+    from ..pipeline import range_test
     from .common import UserError
     from .parser import config_from_args
 
@@ -70,21 +69,8 @@ def lr_find(args) -> int:
             flush=True,
         )
     ds = load_dataset(args.data, target=args.target, task=args.task)
-    session = build_session(ds, cfg)
-    t = session.trainer
     try:
-        result = lr_range_test(
-            session.net,
-            t.X,
-            t.Y,
-            optimizer=cfg.optimizer,
-            l2=t.optimizer.l2,
-            batch_size=cfg.batch_size,
-            seed=cfg.seed,
-            momentum=cfg.momentum,
-            nesterov=cfg.nesterov,
-            task=ds.task,
-        )
+        result = range_test(ds, cfg)
     except TrainingDiverged as exc:
         raise UserError(
             f"{exc.summary}, even at the sweep's first learning rate {exc.lr:g}; check the "
