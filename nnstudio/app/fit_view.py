@@ -86,13 +86,15 @@ class FitView(QWidget):
         self.identity_item = pg.PlotDataItem(name="y = x", pen=_GUIDE)
         self.residual_item = pg.PlotDataItem(name="rows", **_points(_POINT))
         self.zero_item = pg.PlotDataItem(name="y = 0", pen=_GUIDE)
-        for it in (
+        #: the items every dataset reuses (the class curves are made per dataset)
+        self._fixed_items = (
             self.data_item,
             self.actual_item,
             self.identity_item,
             self.residual_item,
             self.zero_item,
-        ):
+        )
+        for it in self._fixed_items:
             item.addItem(it)
         item.addLegend(offset=(10, 10))  # after the fixed items: only the curves are listed
         self._ds: Dataset | None = None
@@ -109,13 +111,7 @@ class FitView(QWidget):
         for it in self.curve_items + self.rug_items:
             item.removeItem(it)
         self.curve_items, self.rug_items = [], []
-        for it in (
-            self.data_item,
-            self.actual_item,
-            self.identity_item,
-            self.residual_item,
-            self.zero_item,
-        ):
+        for it in self._fixed_items:
             it.setData([], [])
         if ds is None:
             return
