@@ -75,6 +75,7 @@ def _drop(w, path) -> None:
 
 def _start_long_run(qtbot, w) -> None:
     w.training_panel.epochs_spin.setValue(100_000)
+    w.best_epoch.controls.patience.setValue(0)  # a long run: no early stop
     assert w.train()
     qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 1, timeout=RUN_TIMEOUT)
 

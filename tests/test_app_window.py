@@ -149,6 +149,7 @@ def test_pause_resume_step_stop(qtbot, window, errors):
     w.load_dataset("spirals")
     tp = w.training_panel
     tp.epochs_spin.setValue(100_000)
+    w.best_epoch.controls.patience.setValue(0)  # a long run: no early stop
     # Step from idle: exactly one epoch, then paused
     qtbot.mouseClick(tp.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.state == "paused", timeout=RUN_TIMEOUT)
@@ -184,6 +185,7 @@ def test_learning_rate_changes_mid_run(qtbot, window):
     w.load_dataset("circles")
     tp = w.training_panel
     tp.epochs_spin.setValue(100_000)
+    w.best_epoch.controls.patience.setValue(0)  # a long run: no early stop
     assert tp.lr_spin.decimals() >= 5
     assert tp.lr_spin.minimum() == pytest.approx(1e-6) and tp.lr_spin.maximum() == 10
     qtbot.mouseClick(tp.train_button, Qt.MouseButton.LeftButton)
@@ -262,6 +264,7 @@ def test_export_while_training_pauses_for_the_copy(qtbot, window, tmp_path):
     w = window
     w.load_dataset("moons")
     w.training_panel.epochs_spin.setValue(100_000)
+    w.best_epoch.controls.patience.setValue(0)  # a long run: no early stop
     w.train()
     qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 1, timeout=RUN_TIMEOUT)
     assert w.export_weights(tmp_path / "live.npz")
@@ -405,6 +408,7 @@ def test_close_during_training_stops_the_thread(qtbot, errors):
     w.show()
     w.load_dataset("spirals")
     w.training_panel.epochs_spin.setValue(100_000)
+    w.best_epoch.controls.patience.setValue(0)  # a long run: no early stop
     w.train()
     qtbot.waitUntil(lambda: len(w.loss_plot.series) >= 1, timeout=RUN_TIMEOUT)
     thread = w.controller.thread

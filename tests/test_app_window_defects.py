@@ -39,6 +39,7 @@ def train_epochs(qtbot, w, epochs):
 
 def start_long_run(qtbot, w, epochs_seen=1):
     w.training_panel.epochs_spin.setValue(100_000)
+    w.best_epoch.controls.patience.setValue(0)  # a long run: no early stop
     assert w.train()
     qtbot.waitUntil(lambda: len(w.loss_plot.series) >= epochs_seen, timeout=RUN_TIMEOUT)
 

@@ -90,6 +90,7 @@ def measure_stall(
         window.layer_table.set_layers(list(hidden), ["relu"] * len(hidden))
         tp = window.training_panel
         tp.epochs_spin.setValue(1_000_000)
+        window.best_epoch.controls.patience.setValue(0)  # train until stopped
         tp.batch_spin.setValue(batch_size)
         # Let the window finish showing the data (layouts, first paints) before timing:
         # the measurement is about training, not about loading.
