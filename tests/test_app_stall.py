@@ -23,3 +23,28 @@ def test_gui_thread_never_stalls_while_a_big_network_trains(qtbot, tmp_path):
     assert r["steps"] > 0, "training never started"
     assert r["ticks"] > 0, "the heartbeat never ran"
     assert r["max_gap_ms"] >= r["p99_gap_ms"] >= 0
+
+
+def test_heartbeat_sees_a_stall_of_the_gui_thread(qtbot):
+    """The independent truth is a stall made on purpose: the GUI thread sleeps 120 ms
+    inside a slot, so some gap must be at least that long."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from nnstudio.app.heartbeat import Heartbeat
+
+    beat = Heartbeat(5)
+    beat.start()
+    QTimer.singleShot(50, lambda: time.sleep(0.12))
+    qtbot.wait(400)
+    beat.stop()
+    s = beat.stats()
+    assert s["ticks"] == len(beat.gaps_ms) - 1 > 3
+    assert s["max_gap_ms"] >= 120.0
+    assert s["max_gap_ms"] >= s["p99_gap_ms"] >= 0
+    # the longest gap lies inside the recorded run
+    assert 0.0 <= s["max_gap_start_ms"]
+    assert s["max_gap_start_ms"] + s["max_gap_ms"] <= beat.ends_ms[-1] + 1e-6
+    # the ticks' times are the running sum of the gaps
+    assert abs(sum(beat.gaps_ms) - beat.ends_ms[-1]) < 1e-6

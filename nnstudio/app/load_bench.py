@@ -52,9 +52,10 @@ def measure_load(
 
     Returns ``load_seconds``, ``max_gap_ms``, ``p99_gap_ms``, ``ticks``, ``repaint_ms``
     (median of 5 full-window repaints afterwards) and the data's shape."""
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from nnstudio.app.heartbeat import Heartbeat
     from nnstudio.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -72,21 +73,7 @@ def measure_load(
         QTimer.singleShot(300, settle.quit)
         settle.exec()
 
-        gaps: list[float] = []
-        clock = QElapsedTimer()
-        last = [0]
-
-        def tick() -> None:
-            now = clock.nsecsElapsed()
-            gaps.append((now - last[0]) / 1e6)
-            last[0] = now
-
-        heartbeat = QTimer()
-        heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
-        heartbeat.setInterval(interval_ms)
-        heartbeat.timeout.connect(tick)
-        clock.start()
-        last[0] = clock.nsecsElapsed()
+        heartbeat = Heartbeat(interval_ms)
         heartbeat.start()
         t0 = time.perf_counter()
         ok = window.load_dataset(data)  # waits, processing events
@@ -105,15 +92,15 @@ def measure_load(
             paints.append((time.perf_counter() - t) * 1000)
         window.close()
         app.processEvents()
-    g = np.asarray(gaps[1:] or [0.0])
+    beat = heartbeat.stats()
     return {
         "rows": ds.n_samples,
         "features": ds.n_features,
         "classes": len(ds.classes) if ds.classes else 0,
         "load_seconds": load_seconds,
-        "max_gap_ms": float(g.max()),
-        "p99_gap_ms": float(np.percentile(g, 99)),
-        "ticks": int(len(g)),
+        "max_gap_ms": beat["max_gap_ms"],
+        "p99_gap_ms": beat["p99_gap_ms"],
+        "ticks": beat["ticks"],
         "interval_ms": interval_ms,
         "repaint_ms": float(np.median(paints)),
     }

@@ -65,9 +65,10 @@ def measure_stall(
     ``interval_ms``, ``steps`` (optimizer updates done), ``samples_per_second``,
     ``updates`` (progress signals received) and the setup.
     """
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from nnstudio.app.heartbeat import Heartbeat
     from nnstudio.app.main_window import MainWindow
 
     _Counter = _counter_class()  # noqa: N806
@@ -98,32 +99,15 @@ def measure_stall(
         QTimer.singleShot(300, settle.quit)
         settle.exec()
 
-        gaps: list[float] = []
-        clock = QElapsedTimer()
-        last = [0]
-
-        ends: list[float] = []
-
-        def tick() -> None:
-            now = clock.nsecsElapsed()
-            gaps.append((now - last[0]) / 1e6)
-            ends.append(now / 1e6)
-            last[0] = now
-
-        heartbeat = QTimer()
-        heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
-        heartbeat.setInterval(interval_ms)
-        heartbeat.timeout.connect(tick)
-
+        heartbeat = Heartbeat(interval_ms)
         loop = QEventLoop()
-        clock.start()
         heartbeat.start()
-        t_train = clock.nsecsElapsed() / 1e6
+        t_train = heartbeat.elapsed_ms()
         if not window.train():
             raise RuntimeError("training did not start")
         counter = _Counter()
         window.worker.progress.connect(counter.count)
-        last[0] = clock.nsecsElapsed()
+        heartbeat.restart_gap()
         t0 = time.perf_counter()
 
         def stepped() -> int:
@@ -149,15 +133,13 @@ def measure_stall(
         steps = session.trainer.step_count if session is not None else 0
         window.close()
         app.processEvents()
-        g = np.asarray(gaps[1:] or [0.0])
-        worst = int(np.argmax(g))
-        worst_end = ends[1:][worst] if len(ends) > 1 else 0.0
+        beat = heartbeat.stats()
         return {
-            "max_gap_at_ms": worst_end - float(g[worst]) - t_train,
-            "max_gap_ms": float(g.max()),
-            "p99_gap_ms": float(np.percentile(g, 99)),
-            "mean_gap_ms": float(g.mean()),
-            "ticks": int(len(g)),
+            "max_gap_at_ms": beat["max_gap_start_ms"] - t_train,
+            "max_gap_ms": beat["max_gap_ms"],
+            "p99_gap_ms": beat["p99_gap_ms"],
+            "mean_gap_ms": beat["mean_gap_ms"],
+            "ticks": beat["ticks"],
             "interval_ms": interval_ms,
             "seconds": elapsed,
             "steps": steps,
