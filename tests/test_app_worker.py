@@ -5,6 +5,7 @@ handed over mid-run, divergence, and the plots' bounded history."""
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -299,3 +300,26 @@ def test_read_paused_reads_between_steps_and_resumes(qtbot, run):
     worker.pause()
     worker.read_paused(lambda: None)
     assert worker.is_paused  # a run paused before stays paused
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("before", [1, 2, 3])
+def test_the_window_leaves_the_gui_a_core(qtbot, before):
+    # BLAS beside a window runs on the cores the process may use less one (at least one),
+    # and a lower limit the user set stays. The expected count is worked out here from
+    # the affinity mask, independently of gui_blas_threads.
+    from threadpoolctl import threadpool_limits
+
+    from nnstudio.app.main_window import MainWindow
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    with threadpool_limits(limits=before, user_api="blas"):  # restored after the test
+        assert _blas_threads() == {before}
+        window = MainWindow()
+        qtbot.addWidget(window)
+        assert _blas_threads() == {min(before, max(1, cores - 1))}

@@ -132,18 +132,22 @@ class BestEpochMarker:
         pi.addItem(self.point)
         pi.addItem(self.line, ignoreBounds=True)
         self.epoch: int | None = None
+        self._val_loss: float | None = None
 
     def set_best(self, epoch: int | None, val_loss: float | None) -> None:
         if epoch is None or val_loss is None or not math.isfinite(val_loss):
-            self.clear()
+            if self.epoch is not None:
+                self.clear()
             return
-        self.epoch = int(epoch)
+        if self.epoch == int(epoch) and self._val_loss == float(val_loss):
+            return  # every progress update brings it: redraw only when it moved
+        self.epoch, self._val_loss = int(epoch), float(val_loss)
         self.point.setData([float(epoch)], [float(val_loss)])
         self.line.setValue(float(epoch))
         self.line.setVisible(True)
 
     def clear(self) -> None:
-        self.epoch = None
+        self.epoch = self._val_loss = None
         self.point.setData([], [])
         self.line.setVisible(False)
 
