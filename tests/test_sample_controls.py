@@ -97,3 +97,23 @@ def test_project_records_noise_and_points(qtbot, window, tmp_path, errors):
     assert not w.open_project(project)
     assert "dataset.n_samples" in errors[-1][1]
     assert w.data_panel.dataset is ds  # nothing changed
+
+
+def test_regenerating_keeps_the_task_chosen_by_hand(qtbot, window):
+    # moons fitted as regression: the labels 0/1 are the numbers to fit. Changing the
+    # points regenerates the sample and must keep that task (it once fell back to auto).
+    w = window
+    assert w.load_dataset("moons")
+    combo = w.data_panel.taskCombo
+    with qtbot.waitSignal(w.data_panel.datasetChanged, timeout=30_000):
+        combo.setCurrentIndex(combo.findText("regression"))
+    assert w.data_panel.dataset.task == "regression"
+    _, points = _spins(w)
+    with qtbot.waitSignal(w.data_panel.datasetChanged):
+        points.setValue(200)
+    ds = w.data_panel.dataset
+    truth = make_sample("moons", n_samples=200, seed=0)
+    assert ds.task == "regression" and ds.classes is None
+    np.testing.assert_array_equal(ds.X, truth.X)
+    np.testing.assert_array_equal(ds.y, truth.y.astype(np.float64))
+    assert combo.currentText() == "regression"

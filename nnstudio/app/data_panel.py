@@ -494,6 +494,11 @@ class DataPanel(QWidget):
         made.target, made.task = target, task
         self._apply(made, class_summary(ds))
 
+    @property
+    def requested_task(self) -> str | None:
+        """The task chosen in ``taskCombo`` (None: auto, the data's own)."""
+        return self._task
+
     def summary(self) -> LoadedData | None:
         """The loaded dataset with each row's class index and the class counts."""
         if self._summary is None or self._summary.dataset is not self._dataset:

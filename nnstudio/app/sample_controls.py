@@ -3,7 +3,8 @@
 
 They are enabled while a built-in sample is shown and no run is going. Changing either
 regenerates the sample with the same seed (0, as ``nnstudio train SAMPLE`` uses) through
-:func:`nnstudio.data.samples.make_sample`, and the data panel shows it like a newly
+:func:`nnstudio.data.loaders.load_sample` (keeping a task chosen by hand), and the data
+panel shows it like a newly
 loaded dataset (the old weights go, as for any new data). Choosing a sample in the combo
 starts from its defaults (``SAMPLE_DEFAULTS``). The project file records both in its
 ``dataset`` object (``"noise"``, ``"n_samples"``); :func:`parse_project_fields`
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QWi
 
 from nnstudio.app.controller import IDLE
 from nnstudio.data.dataset import Dataset
-from nnstudio.data.samples import SAMPLE_DEFAULTS, make_sample
+from nnstudio.data.loaders import load_sample
+from nnstudio.data.samples import SAMPLE_DEFAULTS
 from nnstudio.io.project import ProjectFileError
 
 __all__ = ["MAX_POINTS", "MAX_NOISE", "SampleControls", "parse_project_fields"]
@@ -132,14 +134,17 @@ class SampleControls(QWidget):
     def _regenerate(self) -> None:
         if self._sample is None:
             return
-        ds = make_sample(
+        panel = self._w.data_panel
+        task = panel.requested_task  # a task chosen by hand stays (regression of moons)
+        ds = load_sample(
             self._sample,
+            task=task,
             n_samples=int(self.points_spin.value()),
             noise=float(self.noise_spin.value()),
         )
         self._regenerating = True
         try:
-            self._w.data_panel.show_dataset(ds)
+            panel.show_dataset(ds, task=task)
         finally:
             self._regenerating = False
 

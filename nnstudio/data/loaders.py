@@ -58,6 +58,7 @@ __all__ = [
     "load_dataset",
     "load_features",
     "load_npz",
+    "load_sample",
 ]
 
 
@@ -235,14 +236,30 @@ def _build(
 
 
 def _load_sample(key: str, *, target: str | None, task: str | None) -> Dataset:
-    ds = make_sample(key)
-    if target is not None and target != ds.target_name:
+    own = make_sample(key).target_name if target is not None else None
+    if target is not None and target != own:
         raise DataError(
-            f"built-in sample {key!r} has the target {ds.target_name!r}; there is no column "
+            f"built-in sample {key!r} has the target {own!r}; there is no column "
             f"{target!r}: leave the target option empty",
             path=key,
             column=target,
         )
+    return load_sample(key, task=task)
+
+
+def load_sample(
+    name: str,
+    *,
+    task: str | None = None,
+    n_samples: int | None = None,
+    noise: float | None = None,
+) -> Dataset:
+    """The built-in sample ``name`` (``samples.make_sample`` with its seed 0, size and
+    noise), as ``task``: None or the sample's own task keeps it; ``"regression"`` makes a
+    classification sample's labels 0..k-1 the numbers to fit. A regression sample cannot
+    become a classification one."""
+    check_task(task)
+    ds = make_sample(name, n_samples=n_samples, noise=noise)
     if task is None or task == ds.task:
         return ds
     if task == "regression":
@@ -257,9 +274,9 @@ def _load_sample(key: str, *, target: str | None, task: str | None) -> Dataset:
             None,
         )
     raise DataError(
-        f"built-in sample {key!r} is a regression sample with continuous targets; it "
+        f"built-in sample {ds.source!r} is a regression sample with continuous targets; it "
         "cannot be used for classification: choose a classification sample",
-        path=key,
+        path=ds.source,
     )
 
 
