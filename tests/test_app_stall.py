@@ -48,3 +48,7 @@ def test_heartbeat_sees_a_stall_of_the_gui_thread(qtbot):
     assert s["max_gap_start_ms"] + s["max_gap_ms"] <= beat.ends_ms[-1] + 1e-6
     # the ticks' times are the running sum of the gaps
     assert abs(sum(beat.gaps_ms) - beat.ends_ms[-1]) < 1e-6
+    # lateness is the gap less the interval, never below 0 (worked out here from the gaps)
+    late = [max(g - 5, 0.0) for g in beat.gaps_ms[1:]]
+    assert s["max_late_ms"] == max(late) >= 115.0
+    assert 0.0 <= s["p99_late_ms"] <= s["max_late_ms"]
