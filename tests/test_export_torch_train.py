@@ -192,3 +192,30 @@ def test_torchrun_two_processes_on_cpu(capsys, tmp_path):
     stdout, stderr = capsys.readouterr()
     assert stdout.startswith("prediction\n") and stdout.count("\n") == 443
     assert "R²" in stderr
+
+
+@pytest.mark.parametrize("val_split", [0.0, 0.2, 0.35])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_split_holds_out_the_rows_nnstudio_holds_out(moons, val_split, seed):
+    # The truth is nnstudio's own split (data.preprocessing.prepare): the same rows, in
+    # the same order, for imbalanced classes (one of them absent) and for regression.
+    from nnstudio.data.dataset import Dataset
+    from nnstudio.data.preprocessing import prepare
+
+    script = moons[3]
+    rng = np.random.default_rng(seed)
+    labels = rng.choice([0, 1, 3], size=53, p=[0.7, 0.25, 0.05])  # class 2 has no rows
+    labels[:2] = 3  # at least two rows of the smallest class
+    X = rng.normal(size=(53, 2))
+    classes = np.array(["a", "b", "c", "d"])
+    ds = Dataset("d", "d.csv", X, classes[labels], ["x1", "x2"], "t", "classification", classes)
+    prepared = prepare(ds, val_split=val_split, seed=seed)
+    train, val = script.split(53, val_split, seed, labels, len(classes))
+    np.testing.assert_array_equal(train, prepared.train_index)
+    np.testing.assert_array_equal(val, prepared.val_index)
+
+    reg = Dataset("r", "r.csv", X, X[:, 0] * 2.0, ["x1", "x2"], "t", "regression", None)
+    prepared = prepare(reg, val_split=val_split, seed=seed)
+    train, val = script.split(53, val_split, seed)
+    np.testing.assert_array_equal(train, prepared.train_index)
+    np.testing.assert_array_equal(val, prepared.val_index)

@@ -13,9 +13,11 @@ What it does, in nnstudio's conventions:
 - DATA is a CSV file (header row; the target column is ``CONFIG["target_name"]`` unless
   ``--target`` names another; the features are the model's feature columns when DATA has
   them all, else every other column) or an NPZ file with arrays ``X`` and ``y``.
-- A seeded shuffle holds out ``val_split`` of the rows for validation (the same rows on
-  every process); features, and regression targets, are standardized with a mean and
-  scale fitted on the training rows only (population std; 1 for a constant column).
+- A seeded shuffle holds out ``val_split`` of the rows for validation, stratified by
+  class for classification: the rows ``nnstudio train`` holds out for the same data,
+  split and seed (and the same rows on every process). Features, and regression
+  targets, are standardized with a mean and scale fitted on the training rows only
+  (population std; 1 for a constant column).
 - Losses as nnstudio defines them: cross-entropy on a softmax output, binary
   cross-entropy on one sigmoid unit (computed from the logits), ``mse`` = 1/(2m) * sum of
   squares. L2 weight decay adds ``l2 * W`` to the weights' gradients, never the biases'.
@@ -133,12 +135,34 @@ def load_data(path, target):
     return X, y, names
 
 
-def split(n, val_split, seed):
-    """Training and validation row numbers: a seeded shuffle, ``round(val_split * n)``
-    rows held out (at least 1 when val_split > 0, at most n - 1)."""
-    perm = np.random.default_rng(seed).permutation(n)
-    n_val = 0 if val_split == 0 else min(max(int(round(val_split * n)), 1), n - 1)
-    return perm[n_val:], perm[:n_val]
+def split(n, val_split, seed, labels=None, n_classes=0):
+    """Training and validation row numbers, the rows ``nnstudio train`` holds out for the
+    same data, split and seed: ``round(val_split * n)`` rows (at least 1 when val_split >
+    0, at most n - 1); with class ``labels`` (0..n_classes-1) stratified, each class in
+    proportion (largest remainder) and never its last row."""
+    rng = np.random.default_rng(seed)
+    if val_split == 0:
+        return rng.permutation(n), np.empty(0, np.int64)
+    n_val = min(max(int(round(val_split * n)), 1), n - 1)
+    if labels is None:
+        perm = rng.permutation(n)
+        return perm[n_val:], perm[:n_val]
+    groups = [rng.permutation(np.flatnonzero(labels == c)) for c in range(n_classes)]
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    quota = val_split * sizes
+    caps = np.maximum(sizes - 1, 0)
+    take = np.minimum(np.floor(quota).astype(np.int64), caps)
+    remaining = n_val - int(take.sum())
+    for c in np.argsort(-(quota - np.floor(quota)), kind="stable"):
+        if remaining > 0 and take[c] < caps[c]:
+            take[c] += 1
+            remaining -= 1
+    while remaining > 0 and np.any(take < caps):
+        take[int(np.argmax(caps - take))] += 1
+        remaining -= 1
+    val = np.concatenate([g[:t] for g, t in zip(groups, take)]).astype(np.int64)
+    train = np.concatenate([g[t:] for g, t in zip(groups, take)]).astype(np.int64)
+    return rng.permutation(train), rng.permutation(val)
 
 
 def standardizer(A):
@@ -332,7 +356,10 @@ def main(argv=None):
             dist.destroy_process_group()
         return 2
 
-    train_rows, val_rows = split(len(X), cfg["val_split"], cfg["seed"])
+    if task == "classification":
+        train_rows, val_rows = split(len(X), cfg["val_split"], cfg["seed"], labels, len(classes))
+    else:
+        train_rows, val_rows = split(len(X), cfg["val_split"], cfg["seed"])
     mean, scale = standardizer(X[train_rows])
     Xs = torch.tensor((X - mean) / scale, dtype=torch.float32, device=device)
     if task == "classification":
