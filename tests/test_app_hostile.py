@@ -21,6 +21,10 @@ def window(qtbot, errors):
     qtbot.addWidget(w)
     assert w.load_dataset("moons")
     w.layer_table.set_layers([6], ["tanh"])
+    w.training_panel.epochs_spin.setValue(2)
+    assert w.train()
+    qtbot.waitUntil(lambda: not w.is_training, timeout=60_000)
+    assert w.session is not None and not errors
     return w
 
 
