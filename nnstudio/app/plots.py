@@ -35,6 +35,10 @@ __all__ = ["GradNormPlot", "LossPlot", "Series", "TrainingPlots", "plain_axes"]
 
 #: rows a series holds before it halves itself (per curve; a few ms to redraw)
 MAX_POINTS = 4000
+#: the same for the gradient norms, one row per step: a tiny network makes thousands of
+#: steps a second, and its three curves of 4,000 points took 13 ms of the GUI thread to
+#: redraw (1,000 points: 8 ms; the plot is narrower than 1,000 pixels anyway)
+MAX_STEP_POINTS = 1000
 #: the width one entry of the gradient-norm legend takes ("layer 16" and its line)
 LEGEND_ENTRY_WIDTH = 85
 #: the width one entry of the loss legend takes ("validation accuracy" and its line)
@@ -438,7 +442,7 @@ class GradNormPlot(pg.PlotWidget):
         # Under the plot: with many layers it would cover the curves anywhere inside.
         self.legend = legend_below(pi)
         self.curves: list[pg.PlotDataItem] = []
-        self.series = Series(1)
+        self.series = Series(1, MAX_STEP_POINTS)
         self.dirty = False
         self.follow = RangeFollower(pi.vb)
 
@@ -456,7 +460,7 @@ class GradNormPlot(pg.PlotWidget):
         for i, color in enumerate(class_colors(n_layers)):
             curve = pi.plot([], [], pen=pg.mkPen(color, width=1.2), name=f"layer {i + 1}")
             self.curves.append(curve)
-        self.series = Series(max(n_layers, 1))
+        self.series = Series(max(n_layers, 1), MAX_STEP_POINTS)
 
     def _fit_legend(self, n_layers: int) -> None:
         fit_legend_columns(self.legend, self.width(), n_layers, LEGEND_ENTRY_WIDTH)
