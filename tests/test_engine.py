@@ -82,6 +82,47 @@ def test_matrix_engine_equals_loop_engine(sizes, m, pair, hidden, seed):
     np.testing.assert_allclose(g.norms, want_norms, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("out,loss", PAIRS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_example_path_equals_loop_engine_call_after_call(out, loss, dtype):
+    """One example goes through a lean path (vectors, and the delta written straight
+    into db): it must agree with the loop engine on every call, between batches of
+    other sizes and after an optimizer has used the gradient buffers as scratch."""
+    rng = np.random.default_rng(5)
+    sizes = [3, 7, 5, 4]
+    net = _net(sizes, ["tanh", "relu", out], loss, seed=5, dtype=dtype)
+    opt = make_optimizer("adam", 0.01)
+    tol = 1e-12 if dtype == np.float64 else 2e-4
+    for m in (1, 1, 4, 1, 2, 1):
+        X = rng.normal(size=(m, sizes[0]))
+        Y = _targets(rng, loss, m, sizes[-1])
+        g = net.gradients(X, Y)
+        net64 = net.copy(np.float64)
+        want_loss, lW, lb = batch_gradients(
+            net64.weights, net64.biases, net64.activations, loss, X, Y
+        )
+        assert g.loss == pytest.approx(want_loss, rel=tol, abs=tol)
+        assert g.output.shape == (m, sizes[-1])
+        assert max_relative_error(g.weights + g.biases, lW + lb) < tol
+        np.testing.assert_allclose(g.norms, [np.linalg.norm(w) for w in lW], rtol=tol)
+        opt.step(net.params(), net.grad_arrays())  # overwrites the gradient buffers
+
+
+@pytest.mark.parametrize("sizes", [[2, 8, 8, 1], [60, 40, 20, 3]])
+@pytest.mark.parametrize("m", [1, 6])
+def test_gradient_norms_are_the_norms_of_the_weight_gradients(sizes, m):
+    # small networks sum the squares over segments of the weights block, larger ones
+    # take one dot per layer: both against np.linalg.norm of the returned gradients
+    rng = np.random.default_rng(1)
+    net = _net(sizes, ["tanh"] * (len(sizes) - 2) + ["linear"], "mse", seed=1)
+    assert (net._squares is not None) == (sizes[0] == 2)
+    for _ in range(2):
+        g = net.gradients(rng.normal(size=(m, sizes[0])), rng.normal(size=(m, sizes[-1])))
+        assert g.norms.dtype == np.float64
+        want = [np.linalg.norm(dW) for dW in g.weights]
+        np.testing.assert_allclose(g.norms, want, rtol=1e-12)
+
+
 def test_one_layer_worked_by_hand():
     # z = 1*0.5 + 2*(-1) + 0.25 = -1.25; linear output; mse = 1/2 (z - 1)^2 = 1/2 * 2.25^2
     net = MLP([2, 1], ["linear"], "mse", dtype=np.float64)
@@ -315,18 +356,26 @@ def test_without_shuffle_batches_are_the_rows_in_order():
         np.testing.assert_allclose(W, W0 - 0.1 * dW, rtol=1e-12)
 
 
-def test_shuffled_batches_are_the_rows_of_a_seeded_permutation():
-    # The trainer gathers each batch by row number; the batches must be those of
-    # default_rng(seed).permutation(n), cut in order, epoch after epoch.
+@pytest.mark.parametrize("whole_epoch", [True, False])
+def test_shuffled_batches_are_the_rows_of_a_seeded_permutation(whole_epoch, monkeypatch):
+    # The trainer gathers each batch by row number (small data: the whole epoch at its
+    # start); the batches must be those of default_rng(seed).permutation(n), cut in
+    # order, epoch after epoch, and the epoch accuracy that of those rows' labels.
+    import nnstudio.engine.trainer as trainer_module
+
+    if not whole_epoch:
+        monkeypatch.setattr(trainer_module, "GATHER_EPOCH_BYTES", 0)
     X, Y = _xor(25)
     net = MLP([2, 4, 2], ["tanh", "softmax"], dtype=np.float64, seed=1)
     tr = Trainer(net, X, Y, optimizer="sgd", lr=0.1, batch_size=10, epochs=2, seed=7)
+    assert (tr._Xe is not None) == whole_epoch
     seen = []
     real = net.checked_gradients
 
     def spy(Xb, Yb):
-        seen.append((Xb.copy(), Yb.copy()))
-        return real(Xb, Yb)
+        g = real(Xb, Yb)
+        seen.append((Xb.copy(), Yb.copy(), g.output.argmax(1)))
+        return g
 
     net.checked_gradients = spy
     list(tr)
@@ -335,10 +384,13 @@ def test_shuffled_batches_are_the_rows_of_a_seeded_permutation():
     for _ in range(2):
         perm = rng.permutation(25)
         expected += [perm[lo : lo + 10] for lo in range(0, 25, 10)]
-    assert [len(x) for x, _ in seen] == [10, 10, 5, 10, 10, 5]
-    for (Xb, Yb), rows in zip(seen, expected):
+    assert [len(x) for x, _, _ in seen] == [10, 10, 5, 10, 10, 5]
+    hits = [0, 0]
+    for k, ((Xb, Yb, pred), rows) in enumerate(zip(seen, expected)):
         np.testing.assert_array_equal(Xb, X[rows])
         np.testing.assert_array_equal(Yb, Y[rows])
+        hits[k // 3] += int(np.sum(pred == Y[rows].argmax(1)))
+    assert [r.train_metric for r in tr.history] == [hits[0] / 25, hits[1] / 25]
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])

@@ -82,19 +82,24 @@ def _scratch(work, A):
     return np.empty_like(A) if work is None else work
 
 
+# The derivatives avoid Python numbers as ufunc operands where an array form exists: a
+# Python scalar costs about 0.3-0.4 us more per call than an array (NumPy 2.4), which is
+# a tenth of a tiny network's step over its layers.
+
+
 def _d_sigmoid(work, A, delta):
-    # f' = a (1 - a)
-    t = np.subtract(1, A, out=_scratch(work, A))
-    t *= A
-    delta *= t
+    # f' = a (1 - a) = a - a^2
+    t = np.multiply(A, A, out=_scratch(work, A))
+    np.subtract(A, t, out=t)
+    np.multiply(delta, t, out=delta)
     return delta
 
 
 def _d_tanh(work, A, delta):
-    # f' = 1 - a^2
+    # f' = 1 - a^2, applied as delta - delta * a^2
     t = np.multiply(A, A, out=_scratch(work, A))
-    np.subtract(1, t, out=t)
-    delta *= t
+    np.multiply(t, delta, out=t)
+    np.subtract(delta, t, out=delta)
     return delta
 
 

@@ -79,14 +79,17 @@ def loss_value(loss: str, A: np.ndarray, Y: np.ndarray) -> float:
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def loss_and_delta(loss: str, activation: str, A: np.ndarray, Y: np.ndarray, out: np.ndarray):
+def loss_and_delta(
+    loss: str, activation: str, A: np.ndarray, Y: np.ndarray, out: np.ndarray, scale=None
+):
     """The batch loss of output ``A`` against ``Y``, and dL/dZ of the output layer written
     into ``out`` (shaped like ``A``). Both start from ``A - Y``, computed once (for mse
-    the loss is ``|A - Y|^2 / 2m``)."""
+    the loss is ``|A - Y|^2 / 2m``). ``scale`` is ``1/m``, best as a NumPy scalar of
+    ``A``'s dtype (cheaper in the ufunc call than a Python float); default computed."""
     m = A.shape[0]
     np.subtract(A, Y, out=out)  # A - Y
     value = float(np.vdot(out, out)) / (2 * m) if loss == "mse" else loss_value(loss, A, Y)
-    out *= 1.0 / m
+    np.multiply(out, 1.0 / m if scale is None else scale, out=out)
     if (activation, loss) in FUSED_PAIRS:  # dL/dZ = (A - Y) / m
         return value
     if loss != "mse":
