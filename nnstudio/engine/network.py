@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -81,16 +80,34 @@ def dense_backward(A_prev, dZ, W, dW, db, ones, dA_prev=None) -> None:
         np.dot(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
 
 
-@dataclass
 class Gradients:
-    """Gradients of one batch. The arrays are the network's buffers: read them before the
-    next call to ``MLP.gradients``."""
+    """Gradients of one batch. The arrays are the network's buffers: read them (and
+    ``norms``) before the next call to ``MLP.gradients`` or an optimizer step, which may
+    use them as scratch.
 
-    loss: float
-    weights: list[np.ndarray]  # dW[i], (fan_in, fan_out)
-    biases: list[np.ndarray]  # db[i], (fan_out,)
-    norms: np.ndarray  # (n_layers,) L2 norm of each dW[i], float64
-    output: np.ndarray  # (m, n_outputs) network output for the batch
+    - ``loss``: the batch loss (float)
+    - ``weights``: ``dW[i]``, ``(fan_in, fan_out)``; ``biases``: ``db[i]``, ``(fan_out,)``
+    - ``output``: ``(m, n_outputs)``, the network output for the batch
+    - ``norms``: ``(n_layers,)`` L2 norm of each ``dW[i]``, float64, computed from the
+      buffers when first read (training reads it at once, for the divergence check and
+      the step report; a caller that wants only the gradients does not pay for it)
+    """
+
+    __slots__ = ("loss", "weights", "biases", "output", "_net", "_norms")
+
+    def __init__(self, loss: float, weights, biases, output, net: MLP):
+        self.loss = loss
+        self.weights = weights
+        self.biases = biases
+        self.output = output
+        self._net = net
+        self._norms = None
+
+    @property
+    def norms(self) -> np.ndarray:
+        if self._norms is None:
+            self._norms = self._net._weight_norms()
+        return self._norms
 
 
 def _interleave(weights: Sequence, biases: Sequence) -> list:
@@ -401,7 +418,7 @@ class MLP:
                 _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, dA_prev)
             else:  # no gradient for the input
                 dense_backward(X, deltas[0], self.weights[0], dW, self._db[0], ones)
-        return Gradients(loss, self._dW, self._db, self._weight_norms(), output)
+        return Gradients(loss, self._dW, self._db, output, self)
 
     def _weight_norms(self) -> np.ndarray:
         """``||dW_i||`` of every layer, float64 ``(n_layers,)``, from the gradient buffers.
@@ -442,4 +459,4 @@ class MLP:
                 dz_prev = self._db[i - 1]
                 np.dot(self.weights[i], self._db[i], out=dz_prev)
                 _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, deltas[i - 1])
-        return Gradients(loss, self._dW, self._db, self._weight_norms(), output)
+        return Gradients(loss, self._dW, self._db, output, self)

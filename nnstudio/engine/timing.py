@@ -9,6 +9,11 @@ three ways:
 - **matrix**: ``MLP.gradients`` on a batch of one example, one example at a time;
 - **batch**: ``MLP.gradients`` on a whole mini-batch, divided by the batch size.
 
+The matrix engine is timed as training runs it: on arrays already in its dtype, through
+``MLP.checked_gradients`` (no argument checks; one example takes the engine's lean
+one-example path), and without the gradient norms (computed only when read), since the
+loop engine computes none either. Both sides return the loss and every gradient.
+
 Each figure is the median over several timed samples (``time.perf_counter``, after
 warm-up calls); the spread is the interquartile range of the samples divided by that
 median (0.05 means the middle half of the samples lie within a band 5% of the median
@@ -173,8 +178,13 @@ def _time_matrix(
     """Median seconds per example and spread of ``net.gradients`` over ``batches``,
     called in turn. Returns after ``repeats`` samples or once ``budget`` is spent (at
     least one sample)."""
+    # The batches are already what the engine takes (C-contiguous, its dtype), as the
+    # trainer's are, so the calls skip the argument checks as training does
+    # (``MLP.checked_gradients``), and, like the loop engine, compute no gradient norms.
     with blas_threads_for(net.layer_sizes, examples_per_call):  # as training would run
-        return _time_calls(net.gradients, batches, examples_per_call, repeats, budget, should_stop)
+        return _time_calls(
+            net.checked_gradients, batches, examples_per_call, repeats, budget, should_stop
+        )
 
 
 def _time_calls(grads, batches, examples_per_call, repeats, budget, should_stop):

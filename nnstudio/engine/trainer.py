@@ -396,15 +396,17 @@ class Trainer:
         # Overflow is not an error here: it shows up as a non-finite loss or norm below.
         if self._quiet_thread == threading.get_ident():  # inside blas_threads()
             g = grads(Xb, Yb)
+            norms = g.norms.tolist()  # (computed when first read)
         else:
             with np.errstate(over="ignore", invalid="ignore"):
                 g = grads(Xb, Yb)
-        if not (math.isfinite(g.loss) and all(map(math.isfinite, g.norms.tolist()))):
+                norms = g.norms.tolist()
+        if not (math.isfinite(g.loss) and all(map(math.isfinite, norms))):
             if not math.isfinite(g.loss):
                 what, value = "loss", g.loss
             else:
                 what = "gradient"
-                value = next(v for v in g.norms.tolist() if not math.isfinite(v))
+                value = next(v for v in norms if not math.isfinite(v))
             raise TrainingDiverged(what, value, self.epoch + 1, self.step_count + 1, self.lr)
         opt.step(self._params, self._grads, self._decay)
         self.step_count += 1
