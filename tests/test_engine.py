@@ -172,6 +172,25 @@ def test_activations_against_formulas():
         np.testing.assert_allclose(ACTIVATIONS[name](z.copy()), expected, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("shape", [(3, 4), (40, 40), (100, 100), (1100, 1000)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_and_its_derivative_at_every_size(shape, dtype):
+    # ReLU and its derivative change method with the array's size (cached zeros, a
+    # comparison instead of np.sign); each size against np.where, zeros included
+    from nnstudio.engine.activations import DERIVATIVES
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=shape).astype(dtype)
+    z[0, :2] = 0.0
+    a = ACTIVATIONS["relu"](z.copy())
+    np.testing.assert_array_equal(a, np.where(z > 0, z, 0))
+    delta = rng.normal(size=shape).astype(dtype)
+    got = DERIVATIVES["relu"](np.empty_like(a), a, delta.copy())
+    np.testing.assert_array_equal(got, np.where(z > 0, delta, 0))
+    z[1, 1] = np.nan  # a diverging network's NaN passes through, to be caught
+    assert np.isnan(ACTIVATIONS["relu"](z)[1, 1])
+
+
 @pytest.mark.parametrize(
     "make, message",
     [

@@ -36,8 +36,30 @@ def tanh(Z: np.ndarray) -> np.ndarray:
     return np.tanh(Z, out=Z)
 
 
+# NumPy 2.4's np.maximum runs 3.4x slower against the scalar 0 than against an array of
+# zeros (128 x 512 float32: 26 us against 7.5), so ReLU takes its zeros from a cached,
+# read-only block once an array has 1,024 elements or more (below that the scalar is as
+# fast), up to _ZEROS_MAX elements (4 MB in float32; larger arrays, such as a whole
+# data set's forward pass, use the scalar rather than hold that much memory).
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+_ZEROS_MIN = 1024
+_ZEROS_MAX = 1 << 20
+
+
+def _zeros_like(Z: np.ndarray):
+    """Zeros shaped like ``Z``, read-only (a view of a cached block), or the scalar 0."""
+    if not _ZEROS_MIN <= Z.size <= _ZEROS_MAX:
+        return 0
+    block = _ZEROS.get(Z.dtype)
+    if block is None or block.size < Z.size:
+        block = np.zeros(max(Z.size, 1 << 16), Z.dtype)
+        block.flags.writeable = False
+        _ZEROS[Z.dtype] = block
+    return block[: Z.size].reshape(Z.shape)
+
+
 def relu(Z: np.ndarray) -> np.ndarray:
-    return np.maximum(Z, 0, out=Z)
+    return np.maximum(Z, _zeros_like(Z), out=Z)
 
 
 def leaky_relu(Z: np.ndarray) -> np.ndarray:
@@ -108,8 +130,15 @@ def _d_tanh(work, A, delta):
 
 
 def _d_relu(work, A, delta):
-    # f' = 1 where a > 0, else 0: sign(a) is exactly that, since a >= 0.
-    delta *= np.sign(A, out=_scratch(work, A))
+    # f' = 1 where a > 0, else 0: sign(a) is exactly that, since a >= 0; from 8,192
+    # elements (a > 0) cast to 1.0/0.0 is faster (128 x 512 float32: 19 us with the
+    # product, against 36: np.sign has no vector loop).
+    t = _scratch(work, A)
+    if A.size >= 8192:
+        np.greater(A, 0, out=t)
+    else:
+        np.sign(A, out=t)
+    np.multiply(delta, t, out=delta)
     return delta
 
 
