@@ -30,6 +30,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.app.palette import class_colors, class_rgb, diverging_rgb
+from nnstudio.insight.data_facts import MAX_POINTS, plot_subset
 from nnstudio.insight.surface import Plane, make_plane
 
 __all__ = [
@@ -41,9 +42,6 @@ __all__ = [
     "plot_subset",
     "style_plot",
 ]
-
-#: at most this many points are drawn in a scatter (a fixed, seeded subset beyond that)
-MAX_POINTS = 5000
 
 #: how far a fully certain cell moves from white toward its class colour (0..1); below 1
 #: so that the data points stay visible on top of the surface
@@ -58,14 +56,6 @@ MAX_CLASS_ITEMS = 24
 
 #: colours of the target scale for regression points (values binned)
 VALUE_STEPS = 32
-
-
-def plot_subset(n: int, limit: int = MAX_POINTS) -> np.ndarray:
-    """Indices of the rows to draw: all of them, or a fixed seeded sample of ``limit``
-    (sorted) when there are more."""
-    if n <= limit:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(0).choice(n, size=limit, replace=False))
 
 
 def style_plot(plot: pg.PlotWidget) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from nnstudio.app.tables import RowsModel, make_table
 from nnstudio.data.dataset import Dataset
+from nnstudio.insight.data_facts import data_facts
 from nnstudio.insight.evaluation import ClassificationReport
 
 __all__ = ["ClassViews", "image_side"]
@@ -142,8 +143,9 @@ class ClassViews(QWidget):
         if self._ds is None:
             return
         self._side = image_side(self._ds.n_features)
+        facts = data_facts(self._ds)  # the features' ranges, precomputed for big data
         X = self._ds.X
-        self._range = (float(X.min()), float(X.max())) if X.size else (0.0, 1.0)
+        self._range = (float(facts.x_min.min()), float(facts.x_max.max())) if X.size else (0.0, 1.0)
         names = [str(n) for n in self._ds.feature_names[:ERROR_FEATURES]]
         headers = ["row", "true", "predicted", "p(predicted)", *names]
         self.errors_model.set_rows([], headers=headers)

@@ -3,8 +3,9 @@
 :class:`LoadWorker` is a worker ``QObject`` for :func:`nnstudio.app.threads.make_thread`:
 its ``run`` reads the source with :func:`nnstudio.data.load_dataset` (progress reported
 by the CSV reader between blocks) and also computes, off the GUI thread, what the views
-need from every row (each row's class index and the class counts), so that showing even
-a million rows costs the GUI thread only bounded work. ``cancel()`` may be called from
+need from every row (:func:`nnstudio.insight.data_facts.data_facts`: each row's class,
+the class counts, the columns' ranges, the drawn sample), so that showing even a million
+rows costs the GUI thread only bounded work. ``cancel()`` may be called from
 any thread; the reader stops at its next block.
 
 Signals, all emitted from the worker thread (queued to the GUI): ``progress(float)``
@@ -24,8 +25,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.loaders import load_dataset
-from nnstudio.data.preprocessing import encode_labels
 from nnstudio.errors import NnstudioError
+from nnstudio.insight.data_facts import data_facts
 
 __all__ = ["LoadWorker", "LoadedData", "class_summary"]
 
@@ -45,11 +46,11 @@ class LoadedData:
 
 
 def class_summary(ds: Dataset) -> LoadedData:
-    """The :class:`LoadedData` of ``ds`` (class indices and counts for classification)."""
-    if ds.task != "classification":
-        return LoadedData(ds, None, None)
-    index = encode_labels(ds.y, ds.classes).astype(np.intp)
-    return LoadedData(ds, index, np.bincount(index, minlength=len(ds.classes)))
+    """The :class:`LoadedData` of ``ds`` (class indices and counts for classification).
+    Computes (or finds) every view's :func:`data_facts` of ``ds``: call it off the GUI
+    thread for big data."""
+    facts = data_facts(ds)
+    return LoadedData(ds, facts.class_index, facts.class_counts)
 
 
 class _Cancelled(Exception):

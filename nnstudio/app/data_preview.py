@@ -3,8 +3,9 @@ rows as a table and a scatter of (a bounded sample of) the points.
 
 Functions of the dataset and the widgets they fill, so the panel keeps only its controls
 and its loads. Everything here is bounded work on the GUI thread: at most
-``PREVIEW_ROWS`` x ``PREVIEW_COLUMNS`` cells, ``CLASS_LIST_LIMIT`` class names, and the
-points ``plot_subset`` keeps.
+``PREVIEW_ROWS`` x ``PREVIEW_COLUMNS`` cells, ``CLASS_LIST_LIMIT`` class names, the
+points ``plot_subset`` keeps, and what needs every row comes precomputed from
+:func:`~nnstudio.insight.data_facts.data_facts` (the load worker's).
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem
 
-from nnstudio.app.boundary_view import (
-    MAX_CLASS_ITEMS,
-    colour_groups,
-    make_class_scatters,
-    plot_subset,
-)
+from nnstudio.app.boundary_view import MAX_CLASS_ITEMS, colour_groups, make_class_scatters
 from nnstudio.app.palette import class_colors, diverging_rgb
 from nnstudio.app.plot_guard import undrawable
 from nnstudio.data.dataset import Dataset
+from nnstudio.insight.data_facts import data_facts
 
 #: classes listed by name (with their counts) at most; the rest are summed up in one line
 CLASS_LIST_LIMIT = 24
@@ -55,9 +52,9 @@ def class_counts_text(ds: Dataset, counts: np.ndarray | None) -> str:
     """Rich text: each class's colour swatch and count (the largest ``CLASS_LIST_LIMIT``
     when there are more), or the target's range for regression (``counts`` None)."""
     if ds.task != "classification":
-        y = ds.y.reshape(ds.n_samples, -1)[:, 0]
+        f = data_facts(ds)
         return (
-            f"Target range {y.min():.4g} to {y.max():.4g}, mean {y.mean():.4g}, std {y.std():.4g}"
+            f"Target range {f.y_min:.4g} to {f.y_max:.4g}, mean {f.y_mean:.4g}, std {f.y_std:.4g}"
         )
     many = len(ds.classes) > MAX_CLASS_ITEMS  # colours repeat, as in the plot
     colors = class_colors(MAX_CLASS_ITEMS if many else len(ds.classes))
@@ -136,14 +133,14 @@ def draw_scatter(
     new items. ``class_index`` (n,) is each row's class (classification only)."""
     for s in old:
         item.removeItem(s)
-    keep = plot_subset(ds.n_samples)
-    X = ds.X[keep]
+    facts = data_facts(ds)
+    keep, X = facts.drawn, facts.X_drawn
     notes = []
     if len(keep) < ds.n_samples:
         notes.append(f"showing {len(keep)} of {ds.n_samples} rows")
     if ds.n_features > 2:
         notes.insert(0, f"showing the first two of {ds.n_features} features")
-    y1 = ds.y.reshape(ds.n_samples, -1)[keep, 0] if ds.task == "regression" else None
+    y1 = facts.target_first[keep] if ds.task == "regression" else None
 
     if ds.n_features == 1:
         if ds.task == "regression":

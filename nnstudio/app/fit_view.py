@@ -25,10 +25,10 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnstudio.app.boundary_view import MAX_CLASS_ITEMS, plot_subset, style_plot
+from nnstudio.app.boundary_view import MAX_CLASS_ITEMS, style_plot
 from nnstudio.app.palette import BASE_COLORS, class_colors
 from nnstudio.data.dataset import Dataset
-from nnstudio.data.preprocessing import encode_labels
+from nnstudio.insight.data_facts import data_facts
 
 __all__ = ["FIT_MODES", "FitView"]
 
@@ -149,13 +149,12 @@ class FitView(QWidget):
         self._feature = int(feature)
         if ds is None:
             return
-        keep = plot_subset(ds.n_samples)
-        x = ds.X[keep, self._feature]
+        facts = data_facts(ds)  # the drawn rows, and what needs every row, precomputed
+        x = facts.X_drawn[:, self._feature]
+        labels = facts.labels_drawn
         if ds.task == "regression":
-            y = np.asarray(ds.y, np.float64).reshape(ds.n_samples, -1)[keep, 0]
-            self.data_item.setData(x, y)
+            self.data_item.setData(x, labels)
         else:
-            labels = encode_labels(ds.y, ds.classes)[keep]
             for k, rug in enumerate(self.rug_items):
                 sel = labels == k
                 rug.setData(x[sel], np.full(int(sel.sum()), -_RUG_STEP * (k + 1)))

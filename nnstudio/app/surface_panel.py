@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.app.boundary_view import BoundaryView, plot_subset
+from nnstudio.app.boundary_view import BoundaryView
 from nnstudio.app.plot_guard import undrawable
 from nnstudio.data.dataset import Dataset
-from nnstudio.data.preprocessing import encode_labels
+from nnstudio.insight.data_facts import data_facts, plot_subset
 from nnstudio.insight.surface import Plane, make_plane
 
 __all__ = ["SurfacePanel", "default_features", "unit_text"]
@@ -153,10 +153,7 @@ class SurfacePanel(QWidget):
             self.feature_x.setCurrentIndex(fx)
             self.feature_y.setCurrentIndex(fy)
         self._previous = (fx, fy)
-        if ds.task == "classification":
-            self._labels = encode_labels(ds.y, ds.classes)
-        else:
-            self._labels = np.asarray(ds.y, np.float64).reshape(ds.n_samples, -1)[:, 0]
+        self._labels = data_facts(ds).labels_drawn  # of the drawn rows only
         # With exactly two features there is no choice to make: the row stays hidden
         # (the combos still hold both), and the plot keeps the whole height.
         self.feature_row.setVisible(ds.n_features > 2)
@@ -204,9 +201,13 @@ class SurfacePanel(QWidget):
         ds = self._ds
         fx, fy = self.features()
         names = (str(ds.feature_names[fx]), str(ds.feature_names[fy]))
-        drawn, drawn_names = ds.X[:, [fx, fy]], list(names)
+        facts = data_facts(ds)
+        # Whether the data can be drawn, and the plane, depend on each column's smallest
+        # and largest value only: two rows, [min; max], stand for all of them.
+        bounds = np.array([facts.x_min, facts.x_max])
+        drawn, drawn_names = bounds[:, [fx, fy]], list(names)
         if ds.task != "classification":
-            drawn = np.column_stack([drawn, self._labels])
+            drawn = np.column_stack([drawn, [facts.y_min, facts.y_max]])
             drawn_names.append(str(ds.target_name))
         reason = undrawable(drawn, drawn_names)
         self.view.setVisible(reason is None)  # pyqtgraph cannot map such ranges to pixels
@@ -214,10 +215,10 @@ class SurfacePanel(QWidget):
             self.held_label.setText(f"Surface {reason}.")
             self.held_label.setVisible(True)
             return
-        plane = make_plane(ds.X, fx, fy, resolution=self.view.resolution)
+        plane = make_plane(bounds, fx, fy, resolution=self.view.resolution)
         classes = ds.classes if ds.task == "classification" else None
-        self.view.set_points(
-            ds.X[:, [fx, fy]], self._labels, classes, plane=plane, axis_names=names
+        self.view.set_points(  # the drawn rows: all of them are drawn
+            facts.X_drawn[:, [fx, fy]], self._labels, classes, plane=plane, axis_names=names
         )
         others = ds.n_features - 2
         self.held_label.setText(
