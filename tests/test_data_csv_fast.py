@@ -164,3 +164,65 @@ def test_prediction_reads_the_target_the_same_way(tmp_path, monkeypatch):
     X, y = load_features(path, ["b", "a"], target_name="label", classes=["007", "010"])
     np.testing.assert_array_equal(X[:2], [[0, 0], [-1, 1]])
     assert y.tolist() == ["007", "010"] * 10
+
+
+def _big_rows(n=150_000):
+    """Rows of a file about 2.7 MB long: two 1 MB blocks and a bit."""
+    return [f"{i},{i % 97}.25,{(i * 7) % 13}.5,{i % 3}" for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {149_990: "1,abc,1.5,0"},  # a text cell in the last block
+        {149_990: "1,nan,1.5,0"},  # a NaN in the last block
+        {100: "1,inf,1.5,0", 140_000: "1,,1.5,0"},  # a later empty cell wins over Inf
+        {100: "1,x,1.5,0", 120_000: "1,1.5,0"},  # a later ragged row wins over text
+        {60_001: "1,x,2,0", 130_000: "1,y,2,0"},  # the first of two text cells
+    ],
+)
+def test_a_bad_cell_far_into_a_big_file_is_found_in_its_block_only(tmp_path, monkeypatch, bad):
+    """The message is the cell-by-cell reader's (the independent truth, over the whole
+    file), but only the failing blocks are read cell by cell: the whole-file reader is
+    never called, and progress runs to the end of the file."""
+    rows = _big_rows()
+    for i, text in bad.items():
+        rows[i] = text
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,c,y\n" + "\n".join(rows) + "\n")
+    assert path.stat().st_size > 2 * csv_reader.BLOCK_BYTES
+    truth = outcome(path, monkeypatch, slow=True)
+    assert truth[0] == "error"
+
+    def whole_file(*args, **kwargs):
+        raise AssertionError("the whole file was read cell by cell")
+
+    seen = []
+    with monkeypatch.context() as m:
+        m.setattr(csv_reader, "_read_slowly", whole_file)
+        with pytest.raises(DataError) as e:
+            load_csv(path, progress=seen.append)
+    assert (str(e.value), e.value.line, e.value.column) == truth[1:]
+    assert seen[-1] == 1.0 and len(seen) >= 3
+
+
+def test_cancel_works_after_a_bad_block(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 4096)
+    rows = _big_rows(5_000)
+    rows[10] = "10,abc,1,0"  # found in the first block; the scan goes on for a ragged row
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,c,y\n" + "\n".join(rows) + "\n")
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def progress(fraction):
+        calls.append(fraction)
+        if len(calls) == 5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        load_csv(path, progress=progress)
+    assert calls[-1] < 1

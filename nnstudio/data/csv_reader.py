@@ -16,14 +16,18 @@ How (fast, and exact on failure): the file is read in blocks of about 1 MB of wh
 lines, each block parsed by NumPy's C reader (``numpy.loadtxt``) into one float64 buffer
 that grows with the share of the file read (the data is never held twice), with a small
 converter on the target column only when its text matters (text labels; the spellings
-of whole-number labels like ``007``). A block the C reader refuses is parsed again cell
-by cell with Python's ``csv`` module: odd but valid text (a row of only delimiters,
-``1_000``) is accepted as before. Any problem (a ragged row, a text cell, NaN), a file
-whose lines cannot be cut into blocks safely (an odd count of quote characters on a
-line, bare ``\\r`` line ends) and any encoding problem send the whole file to the
-cell-by-cell reader, so every message (and which problem is reported first) is exactly
-the one it gives. Messages about the target after a fast read (an empty cell, NaN) find
-their line by one more scan of the file.
+of whole-number labels like ``007``). A block the C reader refuses (or that holds NaN or
+Inf) is parsed again cell by cell with Python's ``csv`` module, that block only, with
+the file line of its first line: odd but valid text (a row of only delimiters, ``1_000``)
+is accepted as before, and a problem gets the exact message of the cell-by-cell reader.
+Which problem a file reports first is that reader's too: a structure problem (a ragged
+row, bad quoting) anywhere before a cell that is not a number anywhere, before a NaN or
+Inf, each kind the first in the file. So after a problem the rest of the file is still
+read, block by block (with progress and Cancel), but only to look for a problem of a
+kind that comes first. A file whose lines cannot be cut into blocks safely (an odd count
+of quote characters on a line, bare ``\\r`` line ends) and any encoding problem send the
+whole file to the cell-by-cell reader. Messages about the target after a fast read (an
+empty cell, NaN) find their line by one more scan of the file.
 """
 
 from __future__ import annotations
@@ -125,6 +129,20 @@ class _TextTarget(Exception):
     """A target cell is not a number: read the target column as text."""
 
 
+# The kinds of problem a block can have, in the order the cell-by-cell reader reports
+# them: any structure problem in the file first, then the first cell that is not a
+# number, then the first NaN or Inf.
+_STRUCTURE, _NOT_A_NUMBER, _NOT_FINITE = 0, 1, 2
+
+
+class _BadBlock(Exception):
+    """A block's first problem: ``error`` (the exact DataError) and its ``kind``."""
+
+    def __init__(self, kind: int, error: DataError):
+        super().__init__(kind, error)
+        self.kind, self.error = kind, error
+
+
 @dataclass
 class _Block:
     first_line: int  # file line of lines[0]
@@ -157,21 +175,20 @@ class _Fast:
         self.codes: dict[str, int] = {}
         locate = _Locator(self.where, header_line, self._delimiter)
         rows = _Rows(len(self.feature_cols))
+        found: _BadBlock | None = None  # the problem to report, once there is one
         for block in _chain(first, blocks):
-            X_b, t_b = self._parse(block)
-            if self.mode == "plain" and self.spellings is not None and len(t_b):
-                # The first rows decide: whole numbers may be class labels whose spelling
-                # counts; any fraction means numbers only.
-                if np.all(t_b == np.round(t_b)):
-                    self.mode = "spell"
-                    X_b, t_b = self._parse(block)
-                else:
-                    self.spellings = None
-            if not np.isfinite(X_b).all():
-                raise _CellByCell  # NaN or Inf: the exact message comes from the full scan
-            rows.add(X_b, t_b, block.fraction)
+            try:
+                if found is None:
+                    rows.add(*self._block_rows(block), block.fraction)
+                elif found.kind != _STRUCTURE:  # look for a problem of a kind that comes first
+                    self._block_rows(block)
+            except _BadBlock as bad:
+                if found is None or bad.kind < found.kind:
+                    found = bad
             if self.progress is not None:
                 self.progress(block.fraction)
+        if found is not None:
+            raise found.error
         if rows.n == 0:
             raise DataError(
                 f"{self.where}: has a header row but no data rows; add one row per example "
@@ -259,6 +276,23 @@ class _Fast:
         raise _CellByCell  # no header at all: an empty or blank file
 
     # ---------------------------------------------------------------- one block
+    def _block_rows(self, block: _Block) -> tuple[np.ndarray, np.ndarray]:
+        """The block's features (m, n_features) and target values (m,); raises
+        _BadBlock with the block's first problem."""
+        X_b, t_b = self._parse(block)
+        if self.mode == "plain" and self.spellings is not None and len(t_b):
+            # The first rows decide: whole numbers may be class labels whose spelling
+            # counts; any fraction means numbers only.
+            if np.all(t_b == np.round(t_b)):
+                self.mode = "spell"
+                X_b, t_b = self._parse(block)
+            else:
+                self.spellings = None
+        if not np.isfinite(X_b).all():
+            self._parse_slowly(block)  # NaN or Inf: the exact message, cell by cell
+            raise _CellByCell  # pragma: no cover - the csv module saw no NaN: ask it all
+        return X_b, t_b
+
     def _converter(self) -> Callable[[str], float]:
         if self.mode == "text":
             codes = self.codes
@@ -322,17 +356,22 @@ class _Fast:
             return None
 
     def _parse_slowly(self, block: _Block) -> tuple[np.ndarray, np.ndarray]:
-        """The block cell by cell: its exact DataError, or its rows when it is valid."""
+        """The block cell by cell: its rows when it is valid, else _BadBlock with the
+        exact DataError of its first problem (lines counted from the block's first)."""
         source = [ln + "\n" for ln in block.lines]
+        where, header, cols = self.where, self.header, self.feature_cols
         try:
-            _, rows, lines = _read_table(
-                self.where, source, block.first_line, self.header, self._delimiter
-            )
-            X = _numeric_block(self.where, self.header, rows, lines, self.feature_cols)
-        except DataError:
-            # Which problem a file reports first (a ragged row anywhere before a text cell
-            # anywhere, before a NaN) is the cell-by-cell reader's, over the whole file.
-            raise _CellByCell from None
+            _, rows, lines = _read_table(where, source, block.first_line, header, self._delimiter)
+        except DataError as exc:
+            raise _BadBlock(_STRUCTURE, exc) from None
+        try:
+            X = _numbers(where, header, rows, lines, cols)
+        except DataError as exc:
+            raise _BadBlock(_NOT_A_NUMBER, exc) from None
+        try:
+            _check_finite(where, header, rows, lines, cols, X)
+        except DataError as exc:
+            raise _BadBlock(_NOT_FINITE, exc) from None
         if self.t is None:
             return X, np.empty(len(rows))
         convert = self._converter()
@@ -558,7 +597,18 @@ def _check_header(where: str, header: list[str], line_no: int) -> None:
 def _numeric_block(
     where: str, header: list[str], rows: list[list[str]], lines: list[int], cols: list[int]
 ) -> np.ndarray:
-    """Columns ``cols`` of ``rows`` as a finite float64 array (n_rows, len(cols))."""
+    """Columns ``cols`` of ``rows`` as a finite float64 array (n_rows, len(cols)): the
+    first cell that is not a number is reported before the first NaN or Inf."""
+    X = _numbers(where, header, rows, lines, cols)
+    _check_finite(where, header, rows, lines, cols, X)
+    return X
+
+
+def _numbers(
+    where: str, header: list[str], rows: list[list[str]], lines: list[int], cols: list[int]
+) -> np.ndarray:
+    """Columns ``cols`` of ``rows`` as float64 (n_rows, len(cols)), NaN and Inf included;
+    DataError for the first cell (row by row) that is empty or not a number."""
     try:
         X = np.array([[r[j] for j in cols] for r in rows], dtype=np.float64)
     except ValueError:
@@ -578,9 +628,20 @@ def _numeric_block(
                         column=header[j],
                     ) from None
         raise  # pragma: no cover - every cell parsed one by one, so numpy would have too
-    X = X.reshape(len(rows), len(cols))
+    return X.reshape(len(rows), len(cols))
+
+
+def _check_finite(
+    where: str,
+    header: list[str],
+    rows: list[list[str]],
+    lines: list[int],
+    cols: list[int],
+    X: np.ndarray,
+) -> None:
+    """DataError for the first NaN or Inf of ``X`` (row by row), the columns ``cols``
+    of ``rows``."""
     bad = ~np.isfinite(X)
     if bad.any():
         i, k = (int(v) for v in np.argwhere(bad)[0])
         raise _not_finite(where, lines[i], header[cols[k]], rows[i][cols[k]])
-    return X
