@@ -258,7 +258,7 @@ CHILD = textwrap.dedent(
         real_init(self, *a, **k)
         def loaded(_ds):
             self.data_panel.datasetChanged.disconnect(loaded)
-            print("train", self.train(), flush=True)
+            print(f"train {self.train()}", flush=True)  # one write: the worker prints too
             QTimer.singleShot(500, lambda: print("close", self.close(), flush=True))
         self.data_panel.datasetChanged.connect(loaded)
     MainWindow.__init__ = init
