@@ -237,29 +237,42 @@ def test_close_during_a_long_step_hides_now_and_closes_when_the_step_ends(
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import sys, threading, time
     from PySide6.QtCore import QTimer
     from nnstudio.engine.trainer import Trainer
     from nnstudio.app.main_window import MainWindow
     import nnstudio.app as app_pkg
 
+    def say(line):  # one write per line: the worker thread prints too
+        sys.stdout.write(line + "\\n")
+        sys.stdout.flush()
+
     real_step = Trainer.step
+    stepping = threading.Event()
     def long_step(self):
-        print("step", flush=True)
+        say("step")
+        stepping.set()
         time.sleep(2.5)  # longer than the window waits at close
         return real_step(self)
     Trainer.step = long_step
 
     from nnstudio.app import dialogs
-    dialogs.show_error = lambda parent, title, message: print("DIALOG", title, message)
+    dialogs.show_error = lambda parent, title, message: say(f"DIALOG {title} {message}")
 
     real_init = MainWindow.__init__
     def init(self, *a, **k):
         real_init(self, *a, **k)
         def loaded(_ds):
             self.data_panel.datasetChanged.disconnect(loaded)
-            print(f"train {self.train()}", flush=True)  # one write: the worker prints too
-            QTimer.singleShot(500, lambda: print("close", self.close(), flush=True))
+            say(f"train {self.train()}")
+            # close once the long step runs (a fixed delay raced a loaded machine)
+            poll = QTimer(self)
+            def close_when_stepping():
+                if stepping.is_set():
+                    poll.stop()
+                    say(f"close {self.close()}")
+            poll.timeout.connect(close_when_stepping)
+            poll.start(20)
         self.data_panel.datasetChanged.connect(loaded)
     MainWindow.__init__ = init
     sys.exit(app_pkg.run_gui(dataset="xor"))
