@@ -89,7 +89,8 @@ def loss_and_delta(
     m = A.shape[0]
     np.subtract(A, Y, out=out)  # A - Y
     value = float(np.vdot(out, out)) / (2 * m) if loss == "mse" else loss_value(loss, A, Y)
-    np.multiply(out, 1.0 / m if scale is None else scale, out=out)
+    if m != 1:
+        np.multiply(out, 1.0 / m if scale is None else scale, out=out)
     if (activation, loss) in FUSED_PAIRS:  # dL/dZ = (A - Y) / m
         return value
     if loss != "mse":

@@ -174,6 +174,8 @@ class _BatchBuffers:
         self.outputs = [np.empty((m, n), dtype) for n in sizes[1:]]
         if m == 1 and biases is not None:
             self.deltas = [db.reshape(1, -1) for db in biases]
+            self.vectors = [A[0] for A in self.outputs]  # the outputs as 1-D views
+            self.columns = [A.T for A in self.outputs]  # and as (n, 1) views
         else:
             self.deltas = [np.empty((m, n), dtype) for n in sizes[1:]]
         self.scratch = [np.empty((m, n), dtype) for n in sizes[1:-1]]
@@ -446,17 +448,16 @@ class MLP:
         and ``db`` is ``dZ`` itself (see ``_BatchBuffers``). ``dW = a_prev.T @ dz`` stays
         a product of a column by a row (an outer product). Measured on one example
         through 2-128-128-2, with ``nnstudio bench``."""
-        outputs, deltas = buf.outputs, buf.deltas
+        outputs, deltas, db, derivative = buf.outputs, buf.deltas, self._db, _act.DERIVATIVES
         a = X[0]
-        for W, b, f, out in zip(self.weights, self.biases, self.activations, outputs):
-            a = dense_forward(a, W, b, f, out[0])  # a = f(a_prev @ W + b)
+        for W, b, f, out in zip(self.weights, self.biases, self.activations, buf.vectors):
+            a = dense_forward(a, W, b, f, out)  # a = f(a_prev @ W + b)
         output = outputs[-1]
         loss = loss_and_delta(self.loss, self.activations[-1], output, Y, deltas[-1], buf.scale)
-        for i in range(len(outputs) - 1, -1, -1):
-            A_prev = outputs[i - 1] if i > 0 else X
-            np.dot(A_prev.T, deltas[i], out=self._dW[i])  # dW = a_prev.T @ dz (outer)
-            if i > 0:  # dz_prev = (W @ dz) * f'(z_prev), written into db of layer i - 1
-                dz_prev = self._db[i - 1]
-                np.dot(self.weights[i], self._db[i], out=dz_prev)
-                _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, deltas[i - 1])
+        for i in range(len(outputs) - 1, 0, -1):
+            np.dot(buf.columns[i - 1], deltas[i], out=self._dW[i])  # dW = a_prev.T @ dz
+            # dz_prev = (W @ dz) * f'(z_prev), written into db of layer i - 1
+            np.dot(self.weights[i], db[i], out=db[i - 1])
+            derivative[self.activations[i - 1]](buf.scratch[i - 1], outputs[i - 1], deltas[i - 1])
+        np.dot(X.T, deltas[0], out=self._dW[0])
         return Gradients(loss, self._dW, self._db, output, self)
