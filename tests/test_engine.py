@@ -259,6 +259,59 @@ def test_adam_by_hand():
     assert w == pytest.approx([0.9 - 0.0965184, -1.9 + 0.0670059], abs=2e-6)
 
 
+@pytest.mark.parametrize("m", [1, 5])
+def test_scaled_gradients_are_the_gradients_times_the_scale(m):
+    # checked_gradients(X, Y, c) folds c into the output delta: every gradient comes out
+    # c times the plain one, while the loss and the norms stay those of the batch
+    rng = np.random.default_rng(2)
+    net = _net([3, 6, 4, 2], ["tanh", "relu", "softmax"], "cross_entropy", seed=2)
+    X = rng.normal(size=(m, 3))
+    Y = _targets(rng, "cross_entropy", m, 2)
+    g = net.checked_gradients(X, Y)
+    loss, plain, norms = g.loss, [a.copy() for a in g.weights + g.biases], g.norms.copy()
+    s = net.checked_gradients(X, Y, 0.3)
+    for a, b in zip(s.weights + s.biases, plain):
+        np.testing.assert_allclose(a, 0.3 * b, rtol=1e-12, atol=1e-15)
+    assert s.loss == loss
+    np.testing.assert_allclose(s.norms, norms, rtol=1e-12)
+
+
+def test_sgd_takes_prescaled_gradients_only_without_decay():
+    assert make_optimizer("sgd", 0.1).prescale() == 0.1
+    assert make_optimizer("sgd", 0.1, l2=0.01).prescale() is None
+    assert all(make_optimizer(n, 0.1).prescale() is None for n in ("momentum", "adam"))
+    opt = make_optimizer("sgd", 0.1)
+    w = np.array([1.0, 2.0])
+    opt.step([w], [np.array([0.05, -0.1])], [True], prescaled=True)  # g is lr * grad
+    np.testing.assert_allclose(w, [0.95, 2.1])
+    assert opt.t == 1
+    with pytest.raises(ValueError, match="prescaled"):
+        make_optimizer("adam", 0.1).step([w], [w.copy()], [True], prescaled=True)
+
+
+@pytest.mark.parametrize("batch_size", [12, 1])
+def test_trainer_sgd_is_plain_sgd_with_unscaled_reports(batch_size):
+    # The trainer hands SGD gradients already multiplied by lr; the weights must follow
+    # w -= lr * grad exactly as the unscaled gradients say, and the reported gradient
+    # norms must be those of the gradients themselves (25 rows: batches 12, 12, 1)
+    X, Y = _xor(25)
+    net = MLP([2, 5, 2], ["tanh", "softmax"], dtype=np.float64, seed=3)
+    ref = net.copy()
+    tr = Trainer(net, X, Y, optimizer="sgd", lr=0.2, batch_size=batch_size, shuffle=False)
+    for lo in range(0, 25, batch_size):
+        rep = tr.step()
+        g = ref.gradients(X[lo : lo + batch_size], Y[lo : lo + batch_size])
+        np.testing.assert_allclose(
+            rep.grad_norms, [np.linalg.norm(w) for w in g.weights], rtol=1e-12
+        )
+        for W, dW in zip(ref.weights, g.weights):
+            W -= 0.2 * dW
+        for b, db in zip(ref.biases, g.biases):
+            b -= 0.2 * db
+        for a, b in zip(net.params(), ref.params()):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 def test_learning_rate_changes_between_steps_and_keeps_state():
     opt = make_optimizer("momentum", 0.1)
     w = np.array([1.0])
@@ -391,8 +444,8 @@ def test_shuffled_batches_are_the_rows_of_a_seeded_permutation(whole_epoch, monk
     seen = []
     real = net.checked_gradients
 
-    def spy(Xb, Yb):
-        g = real(Xb, Yb)
+    def spy(Xb, Yb, *scale):
+        g = real(Xb, Yb, *scale)
         seen.append((Xb.copy(), Yb.copy(), g.output.argmax(1)))
         return g
 

@@ -84,13 +84,16 @@ def loss_and_delta(
 ):
     """The batch loss of output ``A`` against ``Y``, and dL/dZ of the output layer written
     into ``out`` (shaped like ``A``). Both start from ``A - Y``, computed once (for mse
-    the loss is ``|A - Y|^2 / 2m``). ``scale`` is ``1/m``, best as a NumPy scalar of
-    ``A``'s dtype (cheaper in the ufunc call than a Python float); default computed."""
+    the loss is ``|A - Y|^2 / 2m``). ``scale`` replaces the delta's factor ``1/m``:
+    pass ``1/m`` as a NumPy scalar of ``A``'s dtype (cheaper in the ufunc call than a
+    Python float), or ``c/m`` for a delta, and so gradients, multiplied by ``c``."""
     m = A.shape[0]
     np.subtract(A, Y, out=out)  # A - Y
     value = float(np.vdot(out, out)) / (2 * m) if loss == "mse" else loss_value(loss, A, Y)
-    if m != 1:
-        np.multiply(out, 1.0 / m if scale is None else scale, out=out)
+    if scale is not None:
+        np.multiply(out, scale, out=out)
+    elif m != 1:
+        np.multiply(out, 1.0 / m, out=out)
     if (activation, loss) in FUSED_PAIRS:  # dL/dZ = (A - Y) / m
         return value
     if loss != "mse":

@@ -25,7 +25,13 @@ What is there for speed, and only that:
 - every weight and bias lives in one flat memory (``param_memory``; the arrays are views
   into it), and the gradients in another laid out alike, so an optimizer updates the
   whole network in one NumPy call per operation whatever its depth;
-- the products are ``np.dot``, whose call costs less than ``np.matmul``'s (below).
+- the products are ``np.dot``, whose call costs less than ``np.matmul``'s (below), and
+  ``db`` is the product ``ones @ dZ`` rather than a sum (half the call);
+- one example (``m == 1``) goes through ``_example_gradients``: the same lines on 1-D
+  vectors, which NumPy runs with less overhead per call;
+- the gradient norms are computed when first read (``Gradients.norms``), and a caller may
+  ask for gradients multiplied by a factor at no cost (``scale``: SGD's learning rate,
+  which saves the optimizer a pass over the gradients).
 
 This is the engine; it is NumPy only. The per-example, per-neuron version of the same
 mathematics is in ``loop.py`` and exists to check this one.
@@ -93,20 +99,24 @@ class Gradients:
       the step report; a caller that wants only the gradients does not pay for it)
     """
 
-    __slots__ = ("loss", "weights", "biases", "output", "_net", "_norms")
+    __slots__ = ("loss", "weights", "biases", "output", "scale", "_net", "_norms")
 
-    def __init__(self, loss: float, weights, biases, output, net: MLP):
+    def __init__(self, loss: float, weights, biases, output, net: MLP, scale=None):
         self.loss = loss
         self.weights = weights
         self.biases = biases
         self.output = output
+        self.scale = scale  # None, or the factor the arrays are multiplied by
         self._net = net
         self._norms = None
 
     @property
     def norms(self) -> np.ndarray:
         if self._norms is None:
-            self._norms = self._net._weight_norms()
+            norms = self._net._weight_norms()
+            if self.scale is not None:
+                norms /= self.scale
+            self._norms = norms
         return self._norms
 
 
@@ -400,17 +410,23 @@ class MLP:
             Y = Y.astype(self.dtype)
         return self.checked_gradients(X, Y)
 
-    def checked_gradients(self, X: np.ndarray, Y: np.ndarray) -> Gradients:
+    def checked_gradients(self, X: np.ndarray, Y: np.ndarray, scale=None) -> Gradients:
         """``gradients`` for arrays already known to be right: ``X (m, n_inputs)`` and
         ``Y (m, n_outputs)``, C-contiguous, of the network's dtype (the trainer's batches
-        are). Skips the checks, which cost as much as a layer on a tiny network."""
+        are). Skips the checks, which cost as much as a layer on a tiny network.
+
+        ``scale``: return every gradient multiplied by this number (the loss and the
+        norms stay unscaled). It costs nothing: the output delta's ``1/m`` becomes
+        ``scale/m``, and every gradient is linear in that delta. The trainer hands SGD's
+        learning rate here (``Optimizer.prescale``)."""
         m = X.shape[0]
         buf = self._buffers.get(m) or self._batch_buffers(m)
         if m == 1:
-            return self._example_gradients(X, Y, buf)
+            return self._example_gradients(X, Y, buf, scale)
         outputs, deltas, ones = buf.outputs, buf.deltas, buf.ones
         output = self._forward_into(X, outputs)
-        loss = loss_and_delta(self.loss, self.activations[-1], output, Y, deltas[-1], buf.scale)
+        factor = buf.scale if scale is None else self.dtype.type(scale / m)
+        loss = loss_and_delta(self.loss, self.activations[-1], output, Y, deltas[-1], factor)
         for i in range(len(outputs) - 1, -1, -1):
             dW = self._dW[i]
             if i > 0:
@@ -420,7 +436,7 @@ class MLP:
                 _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, dA_prev)
             else:  # no gradient for the input
                 dense_backward(X, deltas[0], self.weights[0], dW, self._db[0], ones)
-        return Gradients(loss, self._dW, self._db, output, self)
+        return Gradients(loss, self._dW, self._db, output, self, scale)
 
     def _weight_norms(self) -> np.ndarray:
         """``||dW_i||`` of every layer, float64 ``(n_layers,)``, from the gradient buffers.
@@ -439,7 +455,7 @@ class MLP:
             norms[i] = math.sqrt(np.dot(flat, flat))
         return norms
 
-    def _example_gradients(self, X: np.ndarray, Y: np.ndarray, buf: _BatchBuffers) -> Gradients:
+    def _example_gradients(self, X: np.ndarray, Y: np.ndarray, buf: _BatchBuffers, scale=None):
         """``checked_gradients`` for one example (``m == 1``), the same mathematics with
         the rows taken as 1-D vectors, which NumPy runs with less overhead per call: the
         products become matrix-vector products (``a @ W`` forward, ``W @ dz`` for the
@@ -453,11 +469,12 @@ class MLP:
         for W, b, f, out in zip(self.weights, self.biases, self.activations, buf.vectors):
             a = dense_forward(a, W, b, f, out)  # a = f(a_prev @ W + b)
         output = outputs[-1]
-        loss = loss_and_delta(self.loss, self.activations[-1], output, Y, deltas[-1], buf.scale)
+        factor = None if scale is None else self.dtype.type(scale)  # 1/m is 1
+        loss = loss_and_delta(self.loss, self.activations[-1], output, Y, deltas[-1], factor)
         for i in range(len(outputs) - 1, 0, -1):
             np.dot(buf.columns[i - 1], deltas[i], out=self._dW[i])  # dW = a_prev.T @ dz
             # dz_prev = (W @ dz) * f'(z_prev), written into db of layer i - 1
             np.dot(self.weights[i], db[i], out=db[i - 1])
             derivative[self.activations[i - 1]](buf.scratch[i - 1], outputs[i - 1], deltas[i - 1])
         np.dot(X.T, deltas[0], out=self._dW[0])
-        return Gradients(loss, self._dW, self._db, output, self)
+        return Gradients(loss, self._dW, self._db, output, self, scale)

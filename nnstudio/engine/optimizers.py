@@ -41,13 +41,24 @@ class Optimizer:
     def _init_state(self, params: Sequence[np.ndarray]) -> list[tuple[np.ndarray, ...]]:
         return [() for _ in params]
 
+    def prescale(self) -> float | None:
+        """The factor this optimizer's next ``step`` may take the gradients already
+        multiplied by (``prescaled=True``), or None. Plain SGD without decay says ``lr``:
+        the network folds it into the output layer's delta for free, and the update
+        ``w -= g`` saves a whole pass over the gradients (``g *= lr``)."""
+        return None
+
     def step(
         self,
         params: Sequence[np.ndarray],
         grads: Sequence[np.ndarray],
         decay: Sequence[bool] | None = None,
+        prescaled: bool = False,
     ) -> None:
-        """Update ``params`` in place. ``grads`` may be overwritten (they are scratch)."""
+        """Update ``params`` in place. ``grads`` may be overwritten (they are scratch).
+        ``prescaled``: the gradients are already multiplied by ``prescale()``."""
+        if prescaled:
+            raise ValueError(f"{self.name} takes no prescaled gradients")
         if self._state is None:
             self._state = self._init_state(params)
         self.t += 1
@@ -64,6 +75,18 @@ class Optimizer:
 
 class SGD(Optimizer):
     name = "sgd"
+
+    def prescale(self) -> float | None:
+        return None if self.l2 else self.lr
+
+    def step(self, params, grads, decay=None, prescaled: bool = False) -> None:
+        if not prescaled:
+            return super().step(params, grads, decay)
+        if self.l2:
+            raise ValueError("with weight decay, SGD takes no prescaled gradients")
+        self.t += 1
+        for p, g in zip(params, grads):
+            np.subtract(p, g, out=p)  # w -= lr * g, with g already lr * g
 
     def _update(self, p, g, state):
         g *= self.lr

@@ -392,14 +392,17 @@ class Trainer:
         Raises ``TrainingDiverged`` (weights untouched) if the loss or a gradient norm is
         not finite."""
         opt = self.optimizer
-        grads = self.net.checked_gradients if checked else self.net.gradients
+        # Plain SGD takes gradients already multiplied by lr (free in the backward pass,
+        # and a pass over the gradients less in the update: see Optimizer.prescale).
+        net = self.net
+        scale = opt.prescale() if checked else None
         # Overflow is not an error here: it shows up as a non-finite loss or norm below.
         if self._quiet_thread == threading.get_ident():  # inside blas_threads()
-            g = grads(Xb, Yb)
+            g = net.checked_gradients(Xb, Yb, scale) if checked else net.gradients(Xb, Yb)
             norms = g.norms.tolist()  # (computed when first read)
         else:
             with np.errstate(over="ignore", invalid="ignore"):
-                g = grads(Xb, Yb)
+                g = net.checked_gradients(Xb, Yb, scale) if checked else net.gradients(Xb, Yb)
                 norms = g.norms.tolist()
         if not (math.isfinite(g.loss) and all(map(math.isfinite, norms))):
             if not math.isfinite(g.loss):
@@ -408,7 +411,7 @@ class Trainer:
                 what = "gradient"
                 value = next(v for v in norms if not math.isfinite(v))
             raise TrainingDiverged(what, value, self.epoch + 1, self.step_count + 1, self.lr)
-        opt.step(self._params, self._grads, self._decay)
+        opt.step(self._params, self._grads, self._decay, prescaled=scale is not None)
         self.step_count += 1
         return g
 
