@@ -380,3 +380,22 @@ def test_thousands_of_classes_list_the_largest_and_plot_a_few_items(panel, tmp_p
     assert len(x) == min(MAX_POINTS, len(labels))
     assert set(zip(x.tolist(), y.tolist())) <= set(map(tuple, X.tolist()))
     assert f"showing {len(x)} of {len(labels)} rows" in panel.plotNoteLabel.text()
+
+
+def test_a_panel_that_loaded_is_freed_with_its_last_reference(qtbot, three_column_csv):
+    """No reference cycle runs through a load: Python's cycle collector may run on any
+    thread, the load thread included, and a widget freed there crashes the process (a
+    test holding its panel in a local crashed pytest at teardown this way)."""
+    import gc
+    import weakref
+
+    gc.disable()  # only reference counts may free the panel here
+    try:
+        panel = DataPanel()
+        panel.load(str(three_column_csv))
+        assert panel.shutdown()
+        ref = weakref.ref(panel)
+        del panel
+        assert ref() is None
+    finally:
+        gc.enable()

@@ -92,13 +92,16 @@ class _Request(QObject):
 
     def __init__(self, panel: DataPanel, source: str, target, task, reporting: bool):
         super().__init__(panel)
-        self.panel, self.source, self.target, self.task = panel, source, target, task
+        # The panel is reached through the Qt parent, never held here: a Python
+        # reference back to it would make panel and request a reference cycle, which
+        # Python's collector may free on any thread, the load thread included.
+        self.source, self.target, self.task = source, target, task
         self.reporting = reporting
         self.outcome: tuple | None = None
 
     @Slot(float)
     def on_progress(self, fraction: float) -> None:
-        self.panel._on_load_progress(self, fraction)
+        self.parent()._on_load_progress(self, fraction)
 
     @Slot(object)
     def on_loaded(self, data: LoadedData) -> None:
@@ -114,7 +117,7 @@ class _Request(QObject):
 
     @Slot()
     def on_finished(self) -> None:
-        self.panel._on_load_finished(self)
+        self.parent()._on_load_finished(self)
         self.done.emit()
 
 
