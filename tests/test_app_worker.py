@@ -323,3 +323,34 @@ def test_the_window_leaves_the_gui_a_core(qtbot, before):
         window = MainWindow()
         qtbot.addWidget(window)
         assert _blas_threads() == {min(before, max(1, cores - 1))}
+
+
+def test_cycles_are_collected_on_the_gui_thread_only(qtbot):
+    # A reference cycle dropped while a worker thread allocates enough to start the
+    # automatic collector: with the window's collector it is freed on the GUI thread, by
+    # the window's timer, and never on the worker (where freeing a widget crashes Qt).
+    import gc
+    import threading
+
+    from nnstudio.app.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert not gc.isenabled()
+    freed: list[int] = []
+
+    class Node:
+        def __del__(self) -> None:
+            freed.append(threading.get_ident())
+
+    node = Node()
+    node.me = node  # a cycle: only the cycle collector frees it
+    del node
+    kept: list = []
+    worker = threading.Thread(target=lambda: kept.extend({} for _ in range(50_000)))
+    worker.start()
+    worker.join()
+    assert gc.get_count()[0] > gc.get_threshold()[0]  # enough to start a collection
+    assert freed == []
+    qtbot.waitUntil(lambda: bool(freed), timeout=5_000)
+    assert freed == [threading.get_ident()]

@@ -389,6 +389,7 @@ def test_a_panel_that_loaded_is_freed_with_its_last_reference(qtbot, three_colum
     import gc
     import weakref
 
+    was_enabled = gc.isenabled()  # (the main window turns it off for good)
     gc.disable()  # only reference counts may free the panel here
     try:
         panel = DataPanel()
@@ -398,4 +399,5 @@ def test_a_panel_that_loaded_is_freed_with_its_last_reference(qtbot, three_colum
         del panel
         assert ref() is None
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()

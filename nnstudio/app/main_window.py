@@ -51,7 +51,7 @@ from nnstudio.app.runs_panel import RunsPanel
 from nnstudio.app.sample_controls import SampleControls
 from nnstudio.app.status import StatusLabels
 from nnstudio.app.surface_panel import SurfacePanel
-from nnstudio.app.threads import leave_the_gui_a_core
+from nnstudio.app.threads import collect_garbage_on_the_gui_thread, leave_the_gui_a_core
 from nnstudio.app.timing_panel import TimingPanel
 from nnstudio.app.training_panel import TrainingPanel
 from nnstudio.app.unit_views import UnitViews
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._settings = settings if settings is not None else app_settings()
         leave_the_gui_a_core()
+        collect_garbage_on_the_gui_thread()
         self.controller = TrainingController(self)
         self._closing = False
         self._close_when_stopped = False

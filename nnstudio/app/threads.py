@@ -12,7 +12,8 @@ A worker needs a ``run()`` slot and a ``finished`` signal that it emits last, al
 (also after an error or a cancel).
 
 The workers' BLAS runs on one core fewer than the process may use
-(:func:`leave_the_gui_a_core`): the GUI thread and the display server need one.
+(:func:`leave_the_gui_a_core`): the GUI thread and the display server need one. And
+Python's cycle collector runs on the GUI thread only (:func:`collect_garbage_on_the_gui_thread`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ import os
 
 from PySide6.QtCore import QObject, QThread
 
-__all__ = ["gui_blas_threads", "leave_the_gui_a_core", "make_thread"]
+__all__ = [
+    "collect_garbage_on_the_gui_thread",
+    "gui_blas_threads",
+    "leave_the_gui_a_core",
+    "make_thread",
+]
+
+_collector = None  # the process's one pyqtgraph GarbageCollector, once made
 
 
 def gui_blas_threads() -> int:
@@ -72,3 +80,21 @@ def make_thread(worker: QObject, name: str = "workerThread") -> QThread:
     worker.finished.connect(worker.deleteLater)
     thread.finished.connect(thread.deleteLater)
     return thread
+
+
+def collect_garbage_on_the_gui_thread() -> None:
+    """Turn Python's automatic cycle collection off and collect from a 1 s timer on this
+    (the GUI) thread instead: pyqtgraph's ``GarbageCollector``, made once per process.
+
+    Why: the automatic collector runs on whichever thread happens to allocate when its
+    counts pass the thresholds, a worker's too; a cycle that holds a Qt widget freed
+    there deletes the widget off the GUI thread, and the process crashes (a test that
+    held a loaded data panel in a local did, with heap corruption). The timer applies the
+    same thresholds, so as much is collected, only always here. Call it on the GUI thread
+    (the main window does).
+    """
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
