@@ -172,6 +172,22 @@ def test_activations_against_formulas():
         np.testing.assert_allclose(ACTIVATIONS[name](z.copy()), expected, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("k", [1, 2, 16, 17, 40])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_of_one_example_and_of_rows(k, dtype):
+    # one example (a 1-D vector) takes other routes than a batch (rows) depending on its
+    # size; each against the formula in float64, large logits included
+    rng = np.random.default_rng(k)
+    z = (rng.normal(size=(3, k)) * 30).astype(dtype)
+    z[0, 0] = 500.0  # exp would overflow without the shift by the maximum
+    e = np.exp(z.astype(np.float64) - z.max(1, keepdims=True))
+    want = e / e.sum(1, keepdims=True)
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(ACTIVATIONS["softmax"](z.copy()), want, rtol=tol, atol=tol)
+    for row, expected in zip(z, want):
+        np.testing.assert_allclose(ACTIVATIONS["softmax"](row.copy()), expected, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("shape", [(3, 4), (40, 40), (100, 100), (1100, 1000)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_and_its_derivative_at_every_size(shape, dtype):

@@ -94,6 +94,12 @@ def linear(Z: np.ndarray) -> np.ndarray:
 def softmax(Z: np.ndarray) -> np.ndarray:
     """Softmax over the last axis (the units of one example)."""
     # (the ufuncs' own reduce: max() and sum() add a Python wrapper per call)
+    if Z.ndim == 1 and Z.size <= 16:
+        # one example with few units: their max and sum as Python floats (tolist, max,
+        # sum) cost less than two ufunc reductions (2.2 against 3.1 us for 2 units)
+        np.subtract(Z, max(Z.tolist()), out=Z)
+        np.exp(Z, out=Z)
+        return np.divide(Z, sum(Z.tolist()), out=Z)
     if Z.ndim == 1:  # one example: reduce to scalars, 0.6 us cheaper than keepdims
         np.subtract(Z, np.maximum.reduce(Z), out=Z)
         np.exp(Z, out=Z)
