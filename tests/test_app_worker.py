@@ -354,3 +354,76 @@ def test_cycles_are_collected_on_the_gui_thread_only(qtbot):
     assert freed == []
     qtbot.waitUntil(lambda: bool(freed), timeout=5_000)
     assert freed == [threading.get_ident()]
+
+
+_SHORT_WORKERS = """
+import sys
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.app.threads import make_thread
+
+app = QApplication(sys.argv[:1])
+
+
+class Worker(QObject):
+    finished = Signal()
+
+    @Slot()
+    def run(self):
+        self.data = [list(range(50)) for _ in range(50)]
+        self.finished.emit()
+
+
+class Owner(QObject):
+    def __init__(self):
+        super().__init__()
+        self.worker = self.thread = None
+        self.count = 0
+
+    def start(self):
+        self.worker = Worker()
+        self.thread = make_thread(self.worker, "shortThread")
+        self.worker.finished.connect(self.worker_done)
+        self.thread.finished.connect(self.thread_done)
+        self.thread.start()
+
+    @Slot()
+    def worker_done(self):
+        self.worker = None  # the owner lets go as soon as the worker says finished
+
+    @Slot()
+    def thread_done(self):
+        self.thread = None
+        self.count += 1
+        if self.count < N:
+            self.start()
+        else:
+            app.quit()
+
+
+owner = Owner()
+QTimer.singleShot(0, owner.start)
+app.exec()
+print("ran", owner.count)
+"""
+
+
+def test_short_lived_workers_dropped_early_do_not_crash():
+    # 300 workers one after another, each dropped by its owner as soon as it says it
+    # has finished. When make_thread also had Qt deleteLater the worker on its own thread,
+    # that freed it twice and this process died with a segfault every time.
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run(
+        [sys.executable, "-c", "N = 300\n" + _SHORT_WORKERS],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ran 300" in proc.stdout
