@@ -1,26 +1,25 @@
 """The one way the app runs a worker ``QObject`` on a thread of its own.
 
 Every worker (training, timing, ...) goes through :func:`make_thread`, which makes the
-four connections of the ``moveToThread`` pattern (as superqt's ``new_worker_qthread``):
+connections of the ``moveToThread`` pattern (as superqt's ``new_worker_qthread``):
 
 - ``thread.started -> worker.run``: the work begins in the new thread;
 - ``worker.finished -> thread.quit``: the thread's event loop ends with the work;
 - ``thread.finished -> thread.deleteLater``: the thread object goes once it is done;
-- and the pair is kept alive until then: both are held here until ``thread.finished``
-  has reached the GUI thread and the thread has really ended (``wait``), so Python frees
-  the worker on the GUI thread, after its thread, whoever dropped it last.
 
-The worker is not ``deleteLater``'d: it is a Python object, and Qt deleting it on its
-thread at the thread's end while the GUI thread dropped the last Python reference freed
-it twice (a crash, about 1 run in 3 of 3,000 short-lived workers, and now and then in
-the test suite).
+and holds the pair until ``thread.finished`` has reached the GUI thread and the thread
+has really ended (``wait``), so that Python frees the worker on the GUI thread, after its
+thread, whoever drops it last. The worker is not ``deleteLater``'d: it is a Python
+object, and Qt deleting it on its own thread at the thread's end while the GUI thread
+dropped the last Python reference freed it twice (a child process running 300
+short-lived workers segfaulted every time; the test suite crashed now and then).
 
 A worker needs a ``run()`` slot and a ``finished`` signal that it emits last, always
 (also after an error or a cancel).
 
 The workers' BLAS runs on one core fewer than the process may use
-(:func:`leave_the_gui_a_core`): the GUI thread and the display server need one. And
-Python's cycle collector runs on the GUI thread only (:func:`collect_garbage_on_the_gui_thread`).
+(:func:`leave_the_gui_a_core`): the GUI thread and the display server need one. Python's
+cycle collector runs on the GUI thread only (:func:`collect_garbage_on_the_gui_thread`).
 """
 
 from __future__ import annotations
