@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _collector = None  # the process's one pyqtgraph GarbageCollector, once made
+_reaper = None  # the process's one _Reaper (below), once made
 
 
 def gui_blas_threads() -> int:
@@ -72,7 +73,7 @@ def leave_the_gui_a_core() -> None:
 
 def make_thread(worker: QObject, name: str = "workerThread") -> QThread:
     """Move ``worker`` to a new, not yet started ``QThread`` (object name ``name``) with
-    the four standard connections. Connect to the thread's signals, then ``start()`` it.
+    the connections above. Connect to the thread's signals, then ``start()`` it.
 
     Both stay alive until the thread has ended, whatever the caller keeps. The thread has
     no parent on purpose: a parent destroyed first would destroy a running thread
@@ -107,9 +108,6 @@ class _Reaper(QObject):
         pair = self.running.pop(id(thread), None)
         if pair is not None:
             pair[0].wait()  # finished comes just before the thread really ends
-
-
-_reaper: _Reaper | None = None
 
 
 def collect_garbage_on_the_gui_thread() -> None:
