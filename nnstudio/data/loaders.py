@@ -236,15 +236,15 @@ def _build(
 
 
 def _load_sample(key: str, *, target: str | None, task: str | None) -> Dataset:
-    own = make_sample(key).target_name if target is not None else None
-    if target is not None and target != own:
+    ds = make_sample(key)
+    if target is not None and target != ds.target_name:
         raise DataError(
-            f"built-in sample {key!r} has the target {own!r}; there is no column "
-            f"{target!r}: leave the target option empty",
+            f"built-in sample {key!r} has the target {ds.target_name!r}; there is no "
+            f"column {target!r}: leave the target option empty",
             path=key,
             column=target,
         )
-    return load_sample(key, task=task)
+    return _as_task(ds, task)
 
 
 def load_sample(
@@ -259,7 +259,11 @@ def load_sample(
     classification sample's labels 0..k-1 the numbers to fit. A regression sample cannot
     become a classification one."""
     check_task(task)
-    ds = make_sample(name, n_samples=n_samples, noise=noise)
+    return _as_task(make_sample(name, n_samples=n_samples, noise=noise), task)
+
+
+def _as_task(ds: Dataset, task: str | None) -> Dataset:
+    """Sample ``ds`` as ``task`` (see :func:`load_sample`)."""
     if task is None or task == ds.task:
         return ds
     if task == "regression":
