@@ -24,3 +24,14 @@ def errors(monkeypatch):
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(dialogs, "show_error", lambda parent, t, m: shown.append((t, m)))
     return shown
+
+
+@pytest.fixture
+def window(qtbot, errors):
+    """A shown main window, deleted after the test; its error dialogs go to ``errors``."""
+    from nnstudio.app.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    return w

@@ -10,17 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSpinBox
 
-from nnstudio.app.main_window import MainWindow
-
 RUN_TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def test_controls_have_names_and_reach_the_config(window):

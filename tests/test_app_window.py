@@ -24,14 +24,6 @@ from nnstudio.pipeline import MAX_UNITS
 RUN_TIMEOUT = 60_000  # ms; generous for a slow CI machine
 
 
-@pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
 def wait_idle(qtbot, w, timeout=RUN_TIMEOUT):
     qtbot.waitUntil(lambda: not w.is_training, timeout=timeout)
 

@@ -19,14 +19,6 @@ from nnstudio.pipeline import MAX_HIDDEN_LAYERS
 RUN_TIMEOUT = 60_000
 
 
-@pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
 def wait_idle(qtbot, w):
     qtbot.waitUntil(lambda: not w.is_training, timeout=RUN_TIMEOUT)
 

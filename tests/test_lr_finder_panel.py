@@ -14,17 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 
 from nnstudio import cli
-from nnstudio.app.main_window import MainWindow
 
 TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def test_lr_finder_matches_the_command_line_and_applies_its_suggestion(qtbot, window, capsys):

@@ -13,19 +13,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractSlider, QSpinBox
 
-from nnstudio.app.main_window import MainWindow
 from nnstudio.pacing import SPEED_MAX
 from nnstudio.pipeline import build_session
 
 RUN_TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def _train(qtbot, w, epochs):

@@ -11,21 +11,10 @@ import csv
 import json
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView
 
-from nnstudio.app.main_window import MainWindow
-
 TIMEOUT = 60_000
-
-
-@pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def _train(qtbot, w, epochs, lr=None):

@@ -12,17 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox
 
-from nnstudio.app.main_window import MainWindow
 from nnstudio.cli import samples_folder
 from nnstudio.data.samples import SAMPLE_DEFAULTS, make_sample
-
-
-@pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def _spins(w):
