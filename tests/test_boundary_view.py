@@ -154,7 +154,17 @@ def test_regression_heatmap_runs_blue_to_orange(view):
     X = rng.uniform(-1, 1, (200, 2))
     y = X[:, 0] + X[:, 1]
     view.set_points(X, y, None)
-    assert len(view.scatter_items()) == 1
+    # the points, one item per colour step: all of them, each step's targets above the
+    # previous step's, coloured from blue (low) to orange (high)
+    items = view.scatter_items()
+    assert len(items) > 1
+    drawn = np.concatenate([np.column_stack(item.getData()) for item in items])
+    np.testing.assert_array_equal(np.sort(drawn, axis=0), np.sort(X, axis=0))
+    order = {tuple(p): v for p, v in zip(X.tolist(), y.tolist())}
+    steps = [[order[tuple(p)] for p in np.column_stack(it.getData()).tolist()] for it in items]
+    assert all(max(a) <= min(b) for a, b in zip(steps, steps[1:]))
+    first, last = (it.opts["brush"].color() for it in (items[0], items[-1]))
+    assert first.blue() > first.red() and last.red() > last.blue()
     g = view.grid()
     values = g[:, 0] + g[:, 1]
     view.set_surface(values[:, None])

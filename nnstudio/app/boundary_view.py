@@ -30,6 +30,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.app.palette import class_colors, class_rgb, diverging_rgb
+from nnstudio.app.points import PointSets
 from nnstudio.insight.data_facts import MAX_POINTS, plot_subset
 from nnstudio.insight.surface import Plane, make_plane
 
@@ -55,7 +56,20 @@ MAX_CLASS_ITEMS = 24
 
 
 #: colours of the target scale for regression points (values binned)
-VALUE_STEPS = 32
+VALUE_STEPS = 16
+
+
+def value_steps(v: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, list, list]:
+    """Regression points coloured by value in :data:`VALUE_STEPS` steps of the
+    blue-white-orange scale from ``lo`` to ``hi``: each point's step, the steps' colours
+    and their names (for :func:`colour_groups`)."""
+    t = (v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5)
+    steps = np.clip((t * VALUE_STEPS).astype(np.intp), 0, VALUE_STEPS - 1)
+    centres = (np.arange(VALUE_STEPS) + 0.5) / VALUE_STEPS
+    colors = [QColor(*c) for c in diverging_rgb(centres).round().astype(int).tolist()]
+    edges = lo + (hi - lo) * np.arange(VALUE_STEPS + 1) / VALUE_STEPS
+    names = [f"{a:.4g} to {b:.4g}" for a, b in zip(edges[:-1], edges[1:])]
+    return steps, colors, names
 
 
 def style_plot(plot: pg.PlotWidget) -> None:
@@ -71,56 +85,52 @@ def style_plot(plot: pg.PlotWidget) -> None:
 
 
 def make_class_scatters(
-    plot_item: pg.PlotItem, X: np.ndarray, labels: np.ndarray, classes: Sequence
+    points: PointSets, X: np.ndarray, labels: np.ndarray, classes: Sequence
 ) -> list[pg.ScatterPlotItem]:
-    """One ``ScatterPlotItem`` per class (in class order, named ``str(class)``) holding the
-    rows of ``X`` (n, 2) whose class index in ``labels`` is that class; added to
-    ``plot_item``. Colours come from :func:`class_colors`.
+    """Show one scatter item per class (in class order, named ``str(class)``) holding the
+    rows of ``X`` (n, 2) whose class index in ``labels`` is that class, in ``points``;
+    returns the items. Colours come from :func:`class_colors`.
 
     With more than :data:`MAX_CLASS_ITEMS` classes there is one item per colour instead,
     class k in colour ``k % MAX_CLASS_ITEMS`` (thousands of items would make each repaint
     take seconds, and thousands of colours could not be told apart anyway)."""
+    labels = np.asarray(labels)
     if len(classes) > MAX_CLASS_ITEMS:
-        labels = np.asarray(labels)
         names = [f"{len(classes)} classes, colour {b + 1}" for b in range(MAX_CLASS_ITEMS)]
         return colour_groups(
-            plot_item, X, labels % MAX_CLASS_ITEMS, class_colors(MAX_CLASS_ITEMS), names
+            points, X, labels % MAX_CLASS_ITEMS, class_colors(MAX_CLASS_ITEMS), names, True
         )
-    colors = class_colors(len(classes))
-    items = []
-    for k, (cls, color) in enumerate(zip(classes, colors)):
-        sel = labels == k
-        item = pg.ScatterPlotItem(
-            x=X[sel, 0],
-            y=X[sel, 1],
-            size=7,
-            pen=_POINT_PEN,
-            brush=pg.mkBrush(color),
-            name=str(cls),
-        )
-        plot_item.addItem(item)
-        items.append(item)
-    return items
+    return colour_groups(points, X, labels, class_colors(len(classes)), [str(c) for c in classes])
 
 
 def colour_groups(
-    plot_item: pg.PlotItem, X: np.ndarray, group: np.ndarray, colors: Sequence, names: Sequence
+    points: PointSets,
+    X: np.ndarray,
+    group: np.ndarray,
+    colors: Sequence,
+    names: Sequence,
+    skip_empty: bool = False,
 ) -> list[pg.ScatterPlotItem]:
-    """One ``ScatterPlotItem`` per colour (a single brush each) holding the rows of ``X``
-    (n, 2) whose ``group`` (n,) int is that colour's index; empty groups get no item.
-    A brush per point would cost pyqtgraph a Python loop over the points and a symbol per
-    distinct brush: hundreds of ms for a few thousand points."""
-    items = []
+    """Show one scatter item per colour (a single brush each) holding the rows of ``X``
+    (n, 2) whose ``group`` (n,) int is that colour's index, in ``points``; returns the
+    items. With ``skip_empty`` an empty group gets no item. A brush per point would cost
+    pyqtgraph a Python loop over the points: hundreds of ms for a few thousand points."""
+    groups = []
     for b, color in enumerate(colors):
         sel = group == b
-        if not sel.any():
+        if skip_empty and not sel.any():
             continue
-        item = pg.ScatterPlotItem(
-            x=X[sel, 0], y=X[sel, 1], size=7, pen=_POINT_PEN, brush=pg.mkBrush(color), name=names[b]
+        groups.append(
+            {
+                "x": X[sel, 0],
+                "y": X[sel, 1],
+                "size": 7,
+                "pen": _POINT_PEN,
+                "brush": pg.mkBrush(color),
+                "name": str(names[b]),
+            }
         )
-        plot_item.addItem(item)
-        items.append(item)
-    return items
+    return points.show(groups)
 
 
 class BoundaryView(pg.PlotWidget):
@@ -140,7 +150,7 @@ class BoundaryView(pg.PlotWidget):
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setZValue(-10)
         self.addItem(self._image)
-        self._scatters: list[pg.ScatterPlotItem] = []
+        self._points = PointSets(self.getPlotItem())
         self._grid: np.ndarray | None = None
         self._shape: tuple[int, int] = (0, 0)  # (ny, nx)
         self._extent: tuple[float, float, float, float] | None = None  # x0, x1, y0, y1
@@ -175,9 +185,6 @@ class BoundaryView(pg.PlotWidget):
         if labels.shape[0] != X.shape[0]:
             raise ValueError(f"{X.shape[0]} points but {labels.shape[0]} labels")
         self.clear_surface()
-        for item in self._scatters:
-            self.removeItem(item)
-        self._scatters = []
         self._classes = None if classes is None else list(classes)
 
         if plane is None:
@@ -198,23 +205,12 @@ class BoundaryView(pg.PlotWidget):
         Xs, ls = X[keep], labels[keep]
         self._value_range = None
         if self._classes is not None:
-            self._scatters = make_class_scatters(item, Xs, ls.astype(np.intp), self._classes)
+            make_class_scatters(self._points, Xs, ls.astype(np.intp), self._classes)
         else:
             v = ls.astype(np.float64).reshape(len(ls), -1)[:, 0] if len(ls) else ls
             lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
             self._value_range = (lo, hi)
-            t = (v - lo) / (hi - lo) if hi > lo else np.full(len(v), 0.5)
-            # VALUE_STEPS colours, each brush shared by its points: a distinct brush per
-            # point cost pyqtgraph a symbol each (0.3 s for 5,000 points)
-            steps = np.minimum((t * VALUE_STEPS).astype(np.intp), VALUE_STEPS - 1)
-            centres = (np.arange(VALUE_STEPS) + 0.5) / VALUE_STEPS
-            palette = [pg.mkBrush(*c) for c in diverging_rgb(centres).round().astype(int).tolist()]
-            brushes = [palette[k] for k in steps.tolist()]
-            scatter = pg.ScatterPlotItem(
-                x=Xs[:, 0], y=Xs[:, 1], size=7, pen=_POINT_PEN, brush=brushes
-            )
-            item.addItem(scatter)
-            self._scatters = [scatter]
+            colour_groups(self._points, Xs, *value_steps(v, lo, hi), skip_empty=True)
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def plane(self) -> Plane | None:
@@ -316,8 +312,9 @@ class BoundaryView(pg.PlotWidget):
         return self._image
 
     def scatter_items(self) -> list[pg.ScatterPlotItem]:
-        """The data scatters: one per class (class order), or one for regression."""
-        return list(self._scatters)
+        """The data scatters: one per class (class order), or for regression one per
+        colour step that holds points (low to high)."""
+        return self._points.items()
 
 
 def _class_surface(out: np.ndarray) -> np.ndarray:

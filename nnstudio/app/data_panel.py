@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QTableWidget,
     QTabWidget,
     QVBoxLayout,
@@ -46,12 +47,11 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app import data_preview
-from nnstudio.app.boundary_view import (
-    style_plot,
-)
+from nnstudio.app.boundary_view import style_plot
 from nnstudio.app.data_loader import LoadedData, LoadWorker, class_summary
 from nnstudio.app.data_preview import CLASS_LIST_LIMIT, PREVIEW_COLUMNS, PREVIEW_ROWS
 from nnstudio.app.drops import dropped_path
+from nnstudio.app.points import PointSets
 from nnstudio.app.threads import make_thread
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.samples import SAMPLES
@@ -117,8 +117,11 @@ class _Request(QObject):
 
     @Slot()
     def on_finished(self) -> None:
-        self.parent()._on_load_finished(self)
-        self.done.emit()
+        self.parent()._on_load_finished(self)  # emits done when the load has ended
+
+    @Slot()
+    def announce(self) -> None:
+        self.parent()._announce(self)
 
 
 def _is_csv_source(ds: Dataset) -> bool:
@@ -149,7 +152,6 @@ class DataPanel(QWidget):
         self._task: str | None = None  # as requested (None: auto)
         self._columns: list[str] = []  # all columns of the current source, file order
         self._training = False
-        self._scatters: list[pg.ScatterPlotItem] = []
         self._summary: LoadedData | None = None
         self._request: _Request | None = None  # the load in progress
         self._worker: LoadWorker | None = None
@@ -225,6 +227,7 @@ class DataPanel(QWidget):
         self.dataPlot.setAccessibleName("Data scatter plot")
         self.dataPlot.setMinimumHeight(80)
         style_plot(self.dataPlot)
+        self._points = PointSets(self.dataPlot.getPlotItem())
         # No legend: it would sit on the points, and the class counts above the plot
         # already show each class's colour.
         self.plotNoteLabel = QLabel("", self)
@@ -260,19 +263,28 @@ class DataPanel(QWidget):
         self.cancelLoadButton.setAccessibleName("Cancel loading")
         self.cancelLoadButton.setToolTip("Stop reading the file; the current data stays")
         self.cancelLoadButton.clicked.connect(self.cancel_load)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.timeout.connect(self._show_load_row)
+
+        # While a load runs, its progress bar and Cancel take the place of the chooser
+        # (disabled then anyway). Two pages of one stack keep the panel's layout as it
+        # is: showing the bar in a new row moved every widget below it, and the
+        # window's repaint of all of them stalled the GUI for 100+ ms.
+        choose_row = QWidget(self)
+        choose_layout = QHBoxLayout(choose_row)
+        choose_layout.setContentsMargins(0, 0, 0, 0)
+        choose_layout.addWidget(self.datasetCombo, 1)
+        choose_layout.addWidget(self.openDatasetButton)
         self._load_row = QWidget(self)
         load_layout = QHBoxLayout(self._load_row)
         load_layout.setContentsMargins(0, 0, 0, 0)
         load_layout.addWidget(self.loadProgressBar, 1)
         load_layout.addWidget(self.cancelLoadButton)
-        self._load_row.setVisible(False)
-        self._progress_timer = QTimer(self)
-        self._progress_timer.setSingleShot(True)
-        self._progress_timer.timeout.connect(self._show_load_row)
-
-        top = QHBoxLayout()
-        top.addWidget(self.datasetCombo, 1)
-        top.addWidget(self.openDatasetButton)
+        self._top = QStackedWidget(self)
+        self._top.addWidget(choose_row)
+        self._top.addWidget(self._load_row)
+        self._top.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         # Target on its own row (column names can be long); task and split share one.
         form = QGridLayout()
         form.setContentsMargins(0, 0, 0, 0)
@@ -313,8 +325,7 @@ class DataPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addWidget(self._load_row)
+        layout.addWidget(self._top)
         layout.addLayout(form)
         layout.addWidget(self.datasetInfoLabel)
         layout.addWidget(self.classCountsLabel)
@@ -415,8 +426,9 @@ class DataPanel(QWidget):
         self._update_enabled()
 
     def scatter_items(self) -> list[pg.ScatterPlotItem]:
-        """The scatter items of ``dataPlot``: one per class, or one for regression."""
-        return list(self._scatters)
+        """The scatter items of ``dataPlot``: one per class, or for regression one per
+        colour step that holds points (one item for one feature)."""
+        return self._points.items()
 
     # ----------------------------------------------------------------- slots
 
@@ -449,7 +461,7 @@ class DataPanel(QWidget):
         if self._request is not None:
             name = Path(self._request.source).name
             self.loadProgressBar.setFormat(f"Loading {name}… %p%")
-            self._load_row.setVisible(True)
+            self._top.setCurrentWidget(self._load_row)
 
     def _on_load_progress(self, request: _Request, fraction: float) -> None:
         if request is self._request:
@@ -458,22 +470,45 @@ class DataPanel(QWidget):
     def _on_load_finished(self, request: _Request) -> None:
         current = request is self._request
         if current:
-            self._request = self._worker = None
+            self._worker = None
             self._progress_timer.stop()
-            self._load_row.setVisible(False)
+            self._top.setCurrentIndex(0)
         kind, value = request.outcome or ("cancelled", None)
         if not current and kind == "loaded":  # replaced by a newer load: drop it
             kind = "cancelled"
             request.outcome = (kind, None)
         if kind == "loaded":
-            self._apply(request, value)
-        else:
-            self._sync_controls()  # put the combos back to the state of the old dataset
-            if kind == "failed" and request.reporting:
-                self.loadFailed.emit(str(value))
+            # The panel shows the data now; the rest of the window takes it in a later
+            # turn of the event loop (``_announce``), and the load ends there. Both in
+            # one turn kept the GUI thread busy for over 100 ms on any dataset. (A real
+            # timer: Qt posts a 0 ms single shot as an event, run in the same turn.)
+            self._take(request, value)
+            QTimer.singleShot(1, request, request.announce)  # no reference to the panel
+            return
+        if current:
+            self._request = None
+        self._sync_controls()  # put the combos back to the state of the old dataset
+        if kind == "failed" and request.reporting:
+            self.loadFailed.emit(str(value))
+        self._end(request)
+
+    def _announce(self, request: _Request) -> None:
+        ds = request.outcome[1].dataset
+        if request is self._request:
+            self._request = None
+            self._update_enabled()
+        if ds is self._dataset:  # not replaced meanwhile (``show_dataset``)
+            self.datasetChanged.emit(ds)
+        self._end(request)
+
+    @staticmethod
+    def _end(request: _Request) -> None:
+        request.done.emit()
         request.deleteLater()
 
-    def _apply(self, request: _Request, data: LoadedData) -> None:
+    def _take(self, request, data: LoadedData) -> None:
+        """Make ``data`` the panel's dataset and show it (``request`` holds the target
+        and task asked for); ``datasetChanged`` is left to the caller."""
         ds = data.dataset
         same_source = self._dataset is not None and self._dataset.source == ds.source
         self._dataset, self._summary = ds, data
@@ -482,7 +517,6 @@ class DataPanel(QWidget):
         if not (same_source and set(self._columns) == {*ds.feature_names, ds.target_name}):
             self._columns = [*ds.feature_names, ds.target_name]
         self._show(ds)
-        self.datasetChanged.emit(ds)
 
     def show_dataset(self, ds: Dataset, target: str | None = None, task: str | None = None) -> None:
         """Show ``ds``, made in memory (a built-in sample regenerated with another noise or
@@ -490,12 +524,13 @@ class DataPanel(QWidget):
         updates and ``datasetChanged`` fires."""
         self.cancel_load()
 
-        class _Made:  # the request fields _apply reads
+        class _Made:  # the request fields _take reads
             pass
 
         made = _Made()
         made.target, made.task = target, task
-        self._apply(made, class_summary(ds))
+        self._take(made, class_summary(ds))
+        self.datasetChanged.emit(ds)
 
     @property
     def requested_task(self) -> str | None:
@@ -634,8 +669,8 @@ class DataPanel(QWidget):
 
     def _show_plot(self, ds: Dataset) -> None:
         index = self.summary().class_index if ds.task == "classification" else None
-        self._scatters = data_preview.draw_scatter(
-            self.dataPlot.getPlotItem(), self.plotNoteLabel, ds, index, self._scatters
+        data_preview.draw_scatter(
+            self.dataPlot.getPlotItem(), self._points, self.plotNoteLabel, ds, index
         )
 
 

@@ -13,19 +13,22 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem
 
-from nnstudio.app.boundary_view import MAX_CLASS_ITEMS, colour_groups, make_class_scatters
-from nnstudio.app.palette import class_colors, diverging_rgb
+from nnstudio.app.boundary_view import (
+    MAX_CLASS_ITEMS,
+    colour_groups,
+    make_class_scatters,
+    value_steps,
+)
+from nnstudio.app.palette import class_colors
 from nnstudio.app.plot_guard import undrawable
+from nnstudio.app.points import PointSets
 from nnstudio.data.dataset import Dataset
 from nnstudio.insight.data_facts import data_facts
 
 #: classes listed by name (with their counts) at most; the rest are summed up in one line
 CLASS_LIST_LIMIT = 24
-#: colours of the target scale in the scatter of regression data (values binned)
-VALUE_BINS = 16
 #: rows shown in the preview table
 PREVIEW_ROWS = 20
 #: feature columns shown in the preview table at most (then the target columns); a
@@ -123,16 +126,14 @@ def fill_table(t: QTableWidget, note_label: QLabel, ds: Dataset) -> None:
 
 def draw_scatter(
     item: pg.PlotItem,
+    points: PointSets,
     note_label: QLabel,
     ds: Dataset,
     class_index: np.ndarray | None,
-    old: list[pg.ScatterPlotItem],
 ) -> list[pg.ScatterPlotItem]:
-    """Replace the scatter items ``old`` in ``item`` by the data's (a bounded sample of the
+    """Show the data in ``points``, the scatter items of ``item`` (a bounded sample of the
     rows; the first two features, or the one feature against the target); returns the
-    new items. ``class_index`` (n,) is each row's class (classification only)."""
-    for s in old:
-        item.removeItem(s)
+    items. ``class_index`` (n,) is each row's class (classification only)."""
     facts = data_facts(ds)
     keep, X = facts.drawn, facts.X_drawn
     notes = []
@@ -158,28 +159,23 @@ def draw_scatter(
     if reason is not None:  # pyqtgraph cannot map such a range to pixels
         note_label.setText(reason)
         note_label.setVisible(True)
-        return []
+        return points.show([])
 
     if ds.task == "classification":
-        scatters = make_class_scatters(item, xy, class_index[keep], ds.classes)
+        scatters = make_class_scatters(points, xy, class_index[keep], ds.classes)
     elif ds.n_features == 1:
-        s = pg.ScatterPlotItem(
-            x=xy[:, 0],
-            y=xy[:, 1],
-            size=6,
-            brush=pg.mkBrush(class_colors(1)[0]),
-            pen=pg.mkPen((40, 40, 40, 160), width=0.6),
-            name=ds.target_name,
-        )
-        item.addItem(s)
-        scatters = [s]
-    else:  # colour by the target value, in VALUE_BINS steps: one item per colour
+        one = {
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "size": 6,
+            "brush": pg.mkBrush(class_colors(1)[0]),
+            "pen": pg.mkPen((40, 40, 40, 160), width=0.6),
+            "name": ds.target_name,
+        }
+        scatters = points.show([one])
+    else:  # colour by the target value, in VALUE_STEPS steps: one item per colour
         lo, hi = float(y1.min()), float(y1.max())
-        tt = (y1 - lo) / (hi - lo) if hi > lo else np.full(len(y1), 0.5)
-        bins = np.minimum((tt * VALUE_BINS).astype(np.intp), VALUE_BINS - 1)
-        centres = (np.arange(VALUE_BINS) + 0.5) / VALUE_BINS
-        colors = [QColor(*c) for c in diverging_rgb(centres).round().astype(int).tolist()]
-        scatters = colour_groups(item, xy, bins, colors, [ds.target_name] * VALUE_BINS)
+        scatters = colour_groups(points, xy, *value_steps(y1, lo, hi), skip_empty=True)
         notes.append("colour: target value (blue low, orange high)")
     item.enableAutoRange()
     note_label.setText("; ".join(notes))
