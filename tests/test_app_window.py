@@ -545,3 +545,36 @@ def test_a_project_validation_split_is_kept_exactly_or_refused(qtbot, window, tm
     assert w.open_project(p) is False
     assert len(errors) == 1 and "0.1234" in errors[0][1]
     assert w.data_panel.val_split() == 0.95
+
+
+def test_train_waits_for_a_load_and_finds_its_views_current(window, qtbot, tmp_path, errors):
+    """Train while a file loads does nothing (the load's end replaces the data and the
+    weights); right after ``datasetChanged`` it trains the new data, with the views it
+    will update already showing that data."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)).round(5)  # as written
+    path = tmp_path / "three.csv"
+    np.savetxt(
+        path,
+        np.column_stack([X, (X[:, 0] > 0).astype(int)]),
+        delimiter=",",
+        header="a,b,c,label",
+        comments="",
+        fmt="%.5f",
+    )
+    assert window.load_dataset("moons")
+    window.data_panel.load_from_drop(str(path))
+    assert window.data_panel.is_loading()
+    assert window.train() is False  # the load has not ended: nothing starts
+    assert "Loading data" in window.statusBar().currentMessage()
+    assert not window.is_training
+    with qtbot.waitSignal(window.data_panel.datasetChanged, timeout=10000):
+        pass
+    assert window.train()
+    surface = window.insight.surface
+    drawn = np.concatenate([np.column_stack(s.getData()) for s in surface.view.scatter_items()])
+    fx, fy = surface.features()
+    np.testing.assert_array_equal(np.sort(drawn, axis=0), np.sort(X[:, [fx, fy]], axis=0))
+    window.stop()
+    qtbot.waitUntil(lambda: not window.is_training, timeout=10000)
+    assert errors == []

@@ -401,3 +401,36 @@ def test_a_panel_that_loaded_is_freed_with_its_last_reference(qtbot, three_colum
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_load_returns_after_the_drawing_its_handlers_left_for_later(panel, three_column_csv):
+    """A finished load is taken in over several event-loop turns; ``datasetChanged``
+    fires once the load no longer counts as running, and ``load`` returns only after
+    the pieces its handlers queued with ``later``."""
+    log = []
+
+    def on_changed(ds):
+        log.append(("changed", ds.n_samples, panel.is_loading()))
+        panel.later(lambda: log.append("piece"))
+
+    panel.datasetChanged.connect(on_changed)
+    ds = panel.load(str(three_column_csv))
+    assert log == [("changed", 30, False), "piece"]
+    (x, _), (x1, _) = (it.getData() for it in panel.scatter_items())  # classes 0 and 1
+    np.testing.assert_array_equal(np.sort(np.concatenate([x, x1])), np.sort(ds.X[:, 0]))
+
+    log.clear()
+    panel.show_dataset(ds)  # in memory, not a load: the handler's piece runs at once
+    assert log == [("changed", 30, False), "piece"]
+
+
+def test_finish_taking_in_runs_the_waiting_pieces_now(panel, qtbot, three_column_csv):
+    log = []
+    panel.datasetChanged.connect(lambda ds: panel.later(lambda: log.append("piece")))
+    with qtbot.waitSignal(panel.datasetChanged, timeout=5000):
+        panel.load_from_drop(str(three_column_csv))
+    assert log == []  # queued for a later turn
+    panel.finish_taking_in()
+    assert log == ["piece"]
+    qtbot.wait(20)
+    assert log == ["piece"]  # and not run twice

@@ -168,6 +168,7 @@ class BoundaryView(pg.PlotWidget):
         classes: Sequence | None,
         plane: Plane | None = None,
         axis_names: tuple[str, str] | None = None,
+        later=None,
     ) -> None:
         """Show the data and the grid of ``plane`` (default: a plane over ``X``'s range).
 
@@ -177,6 +178,8 @@ class BoundaryView(pg.PlotWidget):
             scale.
         classes : the class labels (legend names), or None for regression.
         axis_names : the two features' names, for the axes.
+        later : ``later(piece)`` runs the drawing of the points (the plane and every
+            other state are set at once); by default they are drawn now.
         """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != 2:
@@ -204,14 +207,25 @@ class BoundaryView(pg.PlotWidget):
         keep = plot_subset(len(X))
         Xs, ls = X[keep], labels[keep]
         self._value_range = None
-        if self._classes is not None:
-            make_class_scatters(self._points, Xs, ls.astype(np.intp), self._classes)
-        else:
+        classes = self._classes
+        if classes is None:
             v = ls.astype(np.float64).reshape(len(ls), -1)[:, 0] if len(ls) else ls
             lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
             self._value_range = (lo, hi)
-            colour_groups(self._points, Xs, *value_steps(v, lo, hi), skip_empty=True)
         self.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+        def draw() -> None:
+            if self._plane is not plane:  # other points came meanwhile
+                return
+            if classes is not None:
+                make_class_scatters(self._points, Xs, ls.astype(np.intp), classes)
+            else:
+                colour_groups(self._points, Xs, *value_steps(v, lo, hi), skip_empty=True)
+
+        if later is None:
+            draw()
+        else:
+            later(draw)
 
     def plane(self) -> Plane | None:
         """The plane shown (its ``base`` may be unset: see ``insight.surface``)."""

@@ -17,6 +17,7 @@ Signals, all emitted from the worker thread (queued to the GUI): ``progress(floa
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 
@@ -79,6 +80,10 @@ class LoadWorker(QObject):
     def _on_progress(self, fraction: float) -> None:
         if self._cancel.is_set():
             raise _Cancelled
+        # Between blocks, let the GUI thread have the GIL if it waits for it: otherwise it
+        # waits for Python's switch interval (5 ms) at every paint while a file loads
+        # (``load_bench``: p99 late 5.3-9.3 -> 1.7-2.3 ms).
+        time.sleep(0)
         if fraction - self._shown >= 0.01 or fraction >= 1.0:
             self._shown = fraction
             self.progress.emit(float(fraction))

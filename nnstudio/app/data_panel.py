@@ -53,6 +53,7 @@ from nnstudio.app.data_preview import CLASS_LIST_LIMIT, PREVIEW_COLUMNS, PREVIEW
 from nnstudio.app.drops import dropped_path
 from nnstudio.app.points import PointSets
 from nnstudio.app.threads import make_thread
+from nnstudio.app.turns import Turns
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.samples import SAMPLES
 from nnstudio.errors import NnstudioError
@@ -123,6 +124,10 @@ class _Request(QObject):
     def announce(self) -> None:
         self.parent()._announce(self)
 
+    @Slot()
+    def end(self) -> None:
+        self.parent()._end_load(self)
+
 
 def _is_csv_source(ds: Dataset) -> bool:
     """True when the dataset came from a CSV file (the only kind with a choice of target)."""
@@ -137,6 +142,9 @@ class DataPanel(QWidget):
 
     #: a Dataset, after any successful load (including target/task changes)
     datasetChanged = Signal(object)
+    #: a loaded Dataset a turn of the event loop before its ``datasetChanged``: views
+    #: that only show it (tabs, titles, axes) may get ready, spreading the work
+    datasetArriving = Signal(object)
     #: the one-line error message of a failed load started by the panel's widgets
     loadFailed = Signal(str)
     #: the validation split, when the user changes it
@@ -155,6 +163,8 @@ class DataPanel(QWidget):
         self._summary: LoadedData | None = None
         self._request: _Request | None = None  # the load in progress
         self._worker: LoadWorker | None = None
+        self._turns = Turns(self)  # a finished load's pieces of work (see ``later``)
+        self._taking_in = False  # True while datasetChanged of a finished load runs
         self._build()
 
     # ----------------------------------------------------------------- layout
@@ -382,7 +392,7 @@ class DataPanel(QWidget):
         raise LoadCancelled(f"loading {Path(source).name} was cancelled; nothing changed")
 
     def is_loading(self) -> bool:
-        """True while a load runs on the worker thread."""
+        """True while a load runs (until ``datasetChanged``, or its failure)."""
         return self._request is not None
 
     def cancel_load(self) -> None:
@@ -478,12 +488,16 @@ class DataPanel(QWidget):
             kind = "cancelled"
             request.outcome = (kind, None)
         if kind == "loaded":
-            # The panel shows the data now; the rest of the window takes it in a later
-            # turn of the event loop (``_announce``), and the load ends there. Both in
-            # one turn kept the GUI thread busy for over 100 ms on any dataset. (A real
-            # timer: Qt posts a 0 ms single shot as an event, run in the same turn.)
-            self._take(request, value)
-            QTimer.singleShot(1, request, request.announce)  # no reference to the panel
+            # The data is taken in over several turns of the event loop (see turns.py):
+            # the panel's summary now, its scatter next, ``datasetArriving``, then
+            # ``datasetChanged`` (when
+            # ``is_loading()`` turns False; handlers may queue costly drawing with
+            # :meth:`later`). :meth:`load` returns once all of them have run.
+            ds = value.dataset
+            self._take(request, value, plot=False)
+            self._turns.later(lambda: self._dataset is ds and self._show_plot(ds))
+            self._turns.later(lambda: self._dataset is ds and self.datasetArriving.emit(ds))
+            self._turns.later(request.announce)  # no reference to the panel
             return
         if current:
             self._request = None
@@ -498,7 +512,14 @@ class DataPanel(QWidget):
             self._request = None
             self._update_enabled()
         if ds is self._dataset:  # not replaced meanwhile (``show_dataset``)
-            self.datasetChanged.emit(ds)
+            self._taking_in = True
+            try:
+                self.datasetChanged.emit(ds)
+            finally:
+                self._taking_in = False
+        self._turns.later(request.end)
+
+    def _end_load(self, request: _Request) -> None:
         self._end(request)
 
     @staticmethod
@@ -506,9 +527,25 @@ class DataPanel(QWidget):
         request.done.emit()
         request.deleteLater()
 
-    def _take(self, request, data: LoadedData) -> None:
+    def later(self, piece) -> None:
+        """For ``datasetChanged`` handlers: while a loaded file is being taken in, run
+        ``piece()`` in a later turn of the event loop, before the load ends (and before
+        :meth:`load` returns); at any other time (a sample regenerated, a target
+        changed in memory) run it now."""
+        if self._taking_in:
+            self._turns.later(piece)
+        else:
+            piece()
+
+    def finish_taking_in(self) -> None:
+        """Run now whatever is left of taking in a loaded file (the views' drawing
+        queued with :meth:`later`): for an action that needs every view current."""
+        self._turns.flush()
+
+    def _take(self, request, data: LoadedData, plot: bool = True) -> None:
         """Make ``data`` the panel's dataset and show it (``request`` holds the target
-        and task asked for); ``datasetChanged`` is left to the caller."""
+        and task asked for; ``plot=False`` leaves the scatter to the caller), without
+        ``datasetChanged``."""
         ds = data.dataset
         same_source = self._dataset is not None and self._dataset.source == ds.source
         self._dataset, self._summary = ds, data
@@ -516,7 +553,7 @@ class DataPanel(QWidget):
         self._task = request.task
         if not (same_source and set(self._columns) == {*ds.feature_names, ds.target_name}):
             self._columns = [*ds.feature_names, ds.target_name]
-        self._show(ds)
+        self._show(ds, plot)
 
     def show_dataset(self, ds: Dataset, target: str | None = None, task: str | None = None) -> None:
         """Show ``ds``, made in memory (a built-in sample regenerated with another noise or
@@ -602,11 +639,12 @@ class DataPanel(QWidget):
 
     # ----------------------------------------------------------------- showing a dataset
 
-    def _show(self, ds: Dataset) -> None:
+    def _show(self, ds: Dataset, plot: bool = True) -> None:
         self._sync_controls()
         self._show_info(ds)
         self._show_table(ds)
-        self._show_plot(ds)
+        if plot:
+            self._show_plot(ds)
         self._fit_labels()
 
     def _sync_controls(self) -> None:

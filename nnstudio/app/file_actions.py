@@ -102,6 +102,9 @@ class FileActions(QObject):
         return False
 
     def _stop(self) -> bool:
+        """Stop any run (and finish drawing a dataset just loaded): False if the run
+        did not stop."""
+        self.w.data_panel.finish_taking_in()
         return self.w.controller.stop_and_wait()
 
     # ------------------------------------------------------------------ the actions
@@ -152,6 +155,7 @@ class FileActions(QObject):
         no data loaded, the dataset the model names is loaded."""
         title = "Cannot import the weights"
         w = self.w
+        w.data_panel.finish_taking_in()  # the views the new session updates, current
         try:
             model = load_model(path)
             ds = w.data_panel.dataset

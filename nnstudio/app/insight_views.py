@@ -129,16 +129,25 @@ class InsightViews(QObject):
             units=True,
         )
 
-    def set_dataset(self, ds: Dataset | None) -> None:
-        """New data: every panel starts over (no results until a session exists)."""
+    def set_dataset(self, ds: Dataset | None, later=None) -> None:
+        """New data: every panel starts over (no results until a session exists).
+        ``later(piece)``, when given, runs the costly drawing (the surface's points;
+        the fit and class views) as pieces of its own (``DataPanel.later``); the
+        surface's plane and feature choice are set at once."""
         self._ds = ds
         self._last = None
-        self.surface.set_dataset(ds)
-        self.fit.set_dataset(ds if ds is not None else None)
-        self.classes.set_dataset(ds)
         self.units.clear()
         self.grad.clear()
         self.drawing.set_selected_unit(None)
+        self.surface.set_dataset(ds, later)
+        if later is None:
+            self._set_fit_and_classes(ds)
+        else:
+            later(lambda: self._ds is ds and self._set_fit_and_classes(ds))
+
+    def _set_fit_and_classes(self, ds: Dataset | None) -> None:
+        self.fit.set_dataset(ds)
+        self.classes.set_dataset(ds)
 
     def clear(self) -> None:
         """The weights the results showed are gone (a new run, Reset)."""

@@ -76,7 +76,9 @@ class BoundarySplitter(QSplitter):
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.widget(0) and event.type() == QEvent.Type.Show:
-            QTimer.singleShot(0, self, self.fit)  # once the splitter has made room
+            # once the splitter has made room; a real timer (Qt runs a 0 ms one in the same
+            # turn), so the relayout and repaint it starts wait for the next turn
+            QTimer.singleShot(1, self, self.fit)
         return super().eventFilter(watched, event)
 
 

@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         self.layer_table.message.connect(lambda m: self.show_status(m, 6000))
         tp.message.connect(lambda m: self.show_status(m, 6000))
         self.data_panel.datasetChanged.connect(self._on_dataset_changed)
+        self.data_panel.datasetArriving.connect(self._show_dataset_look)
         self.data_panel.loadFailed.connect(self._on_load_failed)
         self.data_panel.valSplitChanged.connect(self._on_val_split_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -259,7 +260,11 @@ class MainWindow(QMainWindow):
         return self._run(self.controller.step)
 
     def _run(self, action) -> bool:
+        self.data_panel.finish_taking_in()  # the views the run will update, current
         ds = self.data_panel.dataset
+        if self.data_panel.is_loading():  # its end replaces the data and the weights
+            self.show_status("Loading data: training can start once it is loaded", 6000)
+            return False
         if ds is None:
             dialogs.show_error(self, "No data", "Load a dataset or pick a sample first.")
             return False
@@ -372,11 +377,25 @@ class MainWindow(QMainWindow):
         elif ds is not None:
             self._task = ds.task
         self.run_views.clear()
-        self.insight.set_dataset(ds)
+        self.insight.set_dataset(ds, later=self.data_panel.later)
+        self._show_dataset_look(ds)
+        self._refresh_architecture()
+        if ds is None:
+            return
+        self.show_status(ds.describe(), 8000)
+        if not initial and os.path.isfile(ds.source):
+            self.recent.add("dataset", ds.source)
+        if not initial:
+            self.files.adopt_held(ds)
+
+    @Slot(object)
+    def _show_dataset_look(self, ds: Dataset | None) -> None:
+        """What shows the data and not the weights: the title, the result tabs that fit
+        it, the loss plot's metric. Also on ``datasetArriving``, a turn before
+        ``datasetChanged``, to spread the window's relayout and repaint."""
         self._show_result_tabs(ds)
         if ds is None:
             self.setWindowTitle(APP_TITLE)
-            self._refresh_architecture()
             return
         # Ends with the application's display name, so Qt does not add it a second time.
         self.setWindowTitle(f"{ds.name} \u2014 {APP_TITLE}")
@@ -384,12 +403,6 @@ class MainWindow(QMainWindow):
             "accuracy" if ds.task == "classification" else "r2",
             has_val=self.data_panel.val_split() > 0,
         )
-        self._refresh_architecture()
-        self.show_status(ds.describe(), 8000)
-        if not initial and os.path.isfile(ds.source):
-            self.recent.add("dataset", ds.source)
-        if not initial:
-            self.files.adopt_held(ds)
 
     def _show_result_tabs(self, ds: Dataset | None) -> None:
         """The surface for data with two or more features; the Fit tab for one feature

@@ -135,9 +135,10 @@ class SurfacePanel(QWidget):
 
     # ----------------------------------------------------------------- data
 
-    def set_dataset(self, ds: Dataset | None) -> None:
+    def set_dataset(self, ds: Dataset | None, later=None) -> None:
         """Show ``ds`` (two or more features) on the plane of :func:`default_features`;
-        ``None`` or a one-feature dataset empties the panel."""
+        ``None`` or a one-feature dataset empties the panel. ``later(piece)``, when
+        given, runs the drawing of the points (``BoundaryView.set_points``)."""
         self._ds = ds if ds is not None and ds.n_features >= 2 else None
         self._unit = None
         self._update_shown("")
@@ -157,7 +158,7 @@ class SurfacePanel(QWidget):
         # With exactly two features there is no choice to make: the row stays hidden
         # (the combos still hold both), and the plot keeps the whole height.
         self.feature_row.setVisible(ds.n_features > 2)
-        self._rebuild()
+        self._rebuild(later)
 
     def features(self) -> tuple[int, int]:
         """``(fx, fy)``: the features on the x and y axes."""
@@ -197,7 +198,7 @@ class SurfacePanel(QWidget):
         self._rebuild()
         self.planeChanged.emit()
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, later=None) -> None:
         ds = self._ds
         fx, fy = self.features()
         names = (str(ds.feature_names[fx]), str(ds.feature_names[fy]))
@@ -218,7 +219,12 @@ class SurfacePanel(QWidget):
         plane = make_plane(bounds, fx, fy, resolution=self.view.resolution)
         classes = ds.classes if ds.task == "classification" else None
         self.view.set_points(  # the drawn rows: all of them are drawn
-            facts.X_drawn[:, [fx, fy]], self._labels, classes, plane=plane, axis_names=names
+            facts.X_drawn[:, [fx, fy]],
+            self._labels,
+            classes,
+            plane=plane,
+            axis_names=names,
+            later=later,
         )
         others = ds.n_features - 2
         self.held_label.setText(

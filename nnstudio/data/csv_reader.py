@@ -59,11 +59,10 @@ _BOM = "\ufeff"
 
 #: Bytes read and parsed at a time: the unit of progress reports and of cancelling. NumPy's
 #: reader holds the GIL while it parses a block, so this also bounds how long a load on a
-#: worker thread can keep the GUI thread waiting (tens of ms per MB on a busy machine,
-#: and the GUI thread may wait once for each time it takes the GIL back): 256 KB blocks
-#: halved the GUI's p99 wait against 1 MB at the same reading speed (README, "Reading a
-#: big CSV").
-BLOCK_BYTES = 1 << 18
+#: worker thread can keep the GUI thread waiting each time it needs the GIL back: 64 KB
+#: take about 1.5 ms (256 KB about 5 ms) at the same reading speed (``nnstudio bench
+#: --load``: 1.33x loadtxt's time with 64 KB blocks, 1.43x with 256 KB, in one run).
+BLOCK_BYTES = 1 << 16
 
 #: Spellings of whole-number target values kept (for labels like "007"); a column with
 #: more distinct ones is read as plain numbers (it has far too many classes anyway).
