@@ -124,6 +124,16 @@ def test_select_unit_shows_that_units_activation_and_back(qtbot, window):
     assert w.surface_panel.unit() == (0, 1)
 
 
+def test_the_fit_view_is_built_only_for_data_its_tab_shows(window):
+    w = window
+    tab = w.tabs.indexOf(w.fit_tab)
+    assert w.load_dataset("blobs")  # classification, 2 features: no Fit tab, no curves
+    assert not w.tabs.isTabVisible(tab)
+    assert w.fit_view.curve_items == [] and w.fit_view.rug_items == []
+    assert w.load_dataset("sine")  # one feature: the tab and its curve
+    assert w.tabs.isTabVisible(tab) and len(w.fit_view.curve_items) == 1
+
+
 def test_sine_fit_curve_in_raw_units(qtbot, window):
     w = window
     assert w.load_dataset("sine")

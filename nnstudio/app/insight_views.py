@@ -146,7 +146,11 @@ class InsightViews(QObject):
             later(lambda: self._ds is ds and self._set_fit_and_classes(ds))
 
     def _set_fit_and_classes(self, ds: Dataset | None) -> None:
-        self.fit.set_dataset(ds)
+        # The Fit tab is for one feature or regression (``view_request`` asks for a fit
+        # only then): for other data its curves would be built for a hidden tab (with
+        # many classes, 48 items and a legend: 60 ms of GUI time)
+        fits = ds is not None and (ds.n_features == 1 or ds.task == "regression")
+        self.fit.set_dataset(ds if fits else None)
         self.classes.set_dataset(ds)
 
     def clear(self) -> None:
