@@ -427,3 +427,33 @@ def test_short_lived_workers_dropped_early_do_not_crash():
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "ran 300" in proc.stdout
+
+
+def test_the_worker_lets_go_of_the_gil_about_every_millisecond(qtbot, run, monkeypatch):
+    """Between steps the worker calls ``sleep(0)`` once YIELD_EVERY_S of training has
+    passed (on a clock that moves 0.25 ms per reading here), so the GUI thread does not
+    wait for Python's 5 ms switch interval at every paint."""
+    import nnstudio.app.worker as worker_module
+
+    class Clock:
+        def __init__(self):
+            self.t, self.readings, self.sleeps = 0.0, 0, []
+
+        def perf_counter(self):
+            self.readings += 1
+            self.t += 0.00025
+            return self.t
+
+        def sleep(self, s):
+            self.sleeps.append(s)
+
+    clock = Clock()
+    monkeypatch.setattr(worker_module, "time", clock)
+    s = session(epochs=5, batch_size=8)
+    rec, _ = run(TrainingWorker(s))
+    qtbot.waitUntil(lambda: rec.finished, timeout=TIMEOUT)
+    assert set(clock.sleeps) == {0}
+    # each sleep comes after at least 1 ms, i.e. 4 readings, of the fake clock
+    elapsed = clock.t
+    assert elapsed / worker_module.YIELD_EVERY_S / 2 <= len(clock.sleeps)
+    assert len(clock.sleeps) <= elapsed / worker_module.YIELD_EVERY_S + 1

@@ -167,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--features", type=int, default=784)
+    ap.add_argument("--classes", type=int, default=10)
     ap.add_argument(
         "--hidden",
         default="512,512",
@@ -177,7 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         hidden = tuple(parse_int_list(args.hidden, what="--hidden", high=MAX_UNITS))
     except NnstudioError as exc:
         ap.error(str(exc))
-    r = measure_stall(args.seconds, batch_size=args.batch_size, rows=args.rows, hidden=hidden)
+    r = measure_stall(
+        args.seconds,
+        batch_size=args.batch_size,
+        rows=args.rows,
+        features=args.features,
+        classes=args.classes,
+        hidden=hidden,
+    )
     print(
         f"network {r['network']}, {r['rows']} rows, batch {r['batch_size']}: "
         f"{r['steps']} steps in {r['seconds']:.2f} s ({r['samples_per_second']:,.0f} samples/s), "
