@@ -126,7 +126,9 @@ class _Request(QObject):
 
     @Slot()
     def end(self) -> None:
-        self.parent()._end_load(self)
+        """The load has ended: a waiting :meth:`DataPanel.load` returns."""
+        self.done.emit()
+        self.deleteLater()
 
 
 def _is_csv_source(ds: Dataset) -> bool:
@@ -488,11 +490,11 @@ class DataPanel(QWidget):
             kind = "cancelled"
             request.outcome = (kind, None)
         if kind == "loaded":
-            # The data is taken in over several turns of the event loop (see turns.py):
-            # the panel's summary now, its scatter next, ``datasetArriving``, then
-            # ``datasetChanged`` (when
-            # ``is_loading()`` turns False; handlers may queue costly drawing with
-            # :meth:`later`). :meth:`load` returns once all of them have run.
+            # The data is taken in over several turns of the event loop (turns.py): the
+            # panel's summary now, its scatter next, then ``datasetArriving``, then
+            # ``datasetChanged`` (``is_loading()`` is False from then on; handlers may
+            # queue costly drawing with :meth:`later`). The load ends, and :meth:`load`
+            # returns, once all of them have run.
             ds = value.dataset
             self._take(request, value, plot=False)
             self._turns.later(lambda: self._dataset is ds and self._show_plot(ds))
@@ -504,7 +506,7 @@ class DataPanel(QWidget):
         self._sync_controls()  # put the combos back to the state of the old dataset
         if kind == "failed" and request.reporting:
             self.loadFailed.emit(str(value))
-        self._end(request)
+        request.end()
 
     def _announce(self, request: _Request) -> None:
         ds = request.outcome[1].dataset
@@ -518,14 +520,6 @@ class DataPanel(QWidget):
             finally:
                 self._taking_in = False
         self._turns.later(request.end)
-
-    def _end_load(self, request: _Request) -> None:
-        self._end(request)
-
-    @staticmethod
-    def _end(request: _Request) -> None:
-        request.done.emit()
-        request.deleteLater()
 
     def later(self, piece) -> None:
         """For ``datasetChanged`` handlers: while a loaded file is being taken in, run

@@ -65,6 +65,8 @@ class Turns(QObject):
             self._run_one()
 
     def _run_one(self) -> None:
+        if not self._pieces:  # flushed meanwhile
+            return
         piece = self._pieces.popleft()
         try:
             piece()
