@@ -58,11 +58,12 @@ _INT_LITERAL = re.compile(r"[+-]?\d+")
 _BOM = "\ufeff"
 
 #: Bytes read and parsed at a time: the unit of progress reports and of cancelling. NumPy's
-#: reader holds the GIL while it parses a block, so this also bounds how long a load on a
-#: worker thread can keep the GUI thread waiting each time it needs the GIL back: 64 KB
-#: take about 1.5 ms (256 KB about 5 ms) at the same reading speed (``nnstudio bench
-#: --load``: 1.33x loadtxt's time with 64 KB blocks, 1.43x with 256 KB, in one run).
-BLOCK_BYTES = 1 << 16
+#: reader holds the GIL while it parses a block (about 3 ms for 128 KB), so this also
+#: bounds how long the GUI thread can wait each time it needs the GIL back while a file
+#: loads. ``load_bench`` on a million rows, 3 runs each in turn: 64 KB blocks, the GUI's
+#: p99 tick 2.1-2.2 ms late, loaded in 4.67-4.77 s; 128 KB 2.7-3.4 ms, 4.53-4.62 s;
+#: 256 KB 5.4-6.2 ms, 4.46-4.67 s. Reading alone is as fast at all three.
+BLOCK_BYTES = 1 << 17
 
 #: Spellings of whole-number target values kept (for labels like "007"); a column with
 #: more distinct ones is read as plain numbers (it has far too many classes anyway).
