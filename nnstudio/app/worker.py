@@ -54,10 +54,11 @@ EXTRAS_BUDGET = 0.2
 #: seconds of training between two moments the worker lets go of the GIL (``sleep(0)``).
 #: Small networks train in pure Python steps of ~20-80 us; the GUI thread, which needs
 #: the GIL at every paint, otherwise waits up to Python's switch interval (5 ms) each
-#: time. Measured with ``stall_bench --rows 1000 --features 2 --classes 2 --hidden 8,8
-#: --batch-size 10`` under Xvfb, 5 alternating runs: late at p99 13.6-24.7 -> 9.9-15.9
-#: ms, at worst 33-109 -> 19-38 ms; samples/s within the runs' spread (-4% on average);
-#: 784-512-512-10 unchanged.
+#: time. ``stall_bench --rows 1000 --features 2 --classes 2 --hidden 8,8 --batch-size
+#: 10`` under Xvfb, 4 rounds of never / every 1 ms / every 2 ms in turn: ticks late at
+#: p99 11.8-20.8 / 8.6-13.2 / 12.2-27.6 ms, at worst 19.9-77.9 / 14.4-23.1 / 19.3-59.6
+#: ms, for 114-122k / 101-115k / 96-113k samples/s: the GUI's targets met in every run
+#: for about 9% of a tiny network's speed. 784-512-512-10: unchanged.
 YIELD_EVERY_S = 0.001
 
 
