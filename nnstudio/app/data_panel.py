@@ -384,6 +384,7 @@ class DataPanel(QWidget):
         if request.outcome is None or request is self._request:
             loop = QEventLoop()
             request.done.connect(loop.quit)
+            request.destroyed.connect(loop.quit)  # the panel went away meanwhile
             if request is self._request:  # not finished yet
                 loop.exec()
         kind, value = request.outcome or ("cancelled", None)
