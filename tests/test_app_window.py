@@ -578,3 +578,33 @@ def test_train_waits_for_a_load_and_finds_its_views_current(window, qtbot, tmp_p
     window.stop()
     qtbot.waitUntil(lambda: not window.is_training, timeout=10000)
     assert errors == []
+
+
+def test_the_last_sessions_tab_comes_back_once_the_data_shows_it(qtbot, tmp_path):
+    """The Classes tab saved at the last close is hidden while no data is loaded; it
+    becomes the current tab when classification data arrives (not another tab Qt
+    picked meanwhile), unless the user picked a tab first."""
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    classes = first.tabs.indexOf(first.class_views)
+    assert first.load_dataset("blobs")
+    first.tabs.setCurrentIndex(classes)
+    first.close()
+
+    again = MainWindow(settings=settings)
+    qtbot.addWidget(again)
+    assert not again.tabs.isTabVisible(classes)
+    assert again.load_dataset("blobs")
+    assert again.tabs.currentIndex() == classes
+
+    third = MainWindow(settings=settings)
+    qtbot.addWidget(third)
+    tabs = third.tabs
+    units = next(i for i in range(tabs.count()) if tabs.tabText(i).replace("&", "") == "Units")
+    third.tabs.tabBarClicked.emit(units)  # the user's choice wins
+    third.tabs.setCurrentIndex(units)
+    assert third.load_dataset("blobs")
+    assert third.tabs.currentIndex() == units

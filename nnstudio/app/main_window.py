@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self._output_activation: str | None = None  # pinned by an imported model
         self._task: str | None = None  # of the data shown, for the loss to follow
         self._hidden_settings = {"momentum": 0.9, "nesterov": False}
+        self._wanted_tab: int | None = None  # a result tab to show once data fits it
 
         self._build_widgets()
         self.files = FileActions(self)
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
         self.data_panel.loadFailed.connect(self._on_load_failed)
         self.data_panel.valSplitChanged.connect(self._on_val_split_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.tabs.tabBarClicked.connect(self._forget_wanted_tab)
         self.recent.openRequested.connect(self.files.open_recent)
         self.recent.missing.connect(
             lambda path: dialogs.show_error(self, "File not found", f"{path} no longer exists.")
@@ -406,13 +408,35 @@ class MainWindow(QMainWindow):
 
     def _show_result_tabs(self, ds: Dataset | None) -> None:
         """The surface for data with two or more features; the Fit tab for one feature
-        or regression; the Classes tab for classification."""
+        or regression; the Classes tab for classification. A tab hidden while it was
+        shown comes back as the shown tab with data it fits (unless the user picked
+        another tab meanwhile)."""
         self.surface_panel.setVisible(ds is not None and ds.n_features >= 2)
         tabs = self.tabs
         fit = ds is not None and (ds.n_features == 1 or ds.task == "regression")
         classes = ds is not None and ds.task == "classification"
+        shown = tabs.currentIndex()
         tabs.setTabVisible(tabs.indexOf(self.fit_tab), fit)
         tabs.setTabVisible(tabs.indexOf(self.class_views), classes)
+        if self._wanted_tab is None and shown >= 0 and not tabs.isTabVisible(shown):
+            self._wanted_tab = shown  # back when data it fits is back
+        wanted = self._wanted_tab
+        if wanted is not None and tabs.isTabVisible(wanted):
+            tabs.setCurrentIndex(wanted)
+            self._wanted_tab = None
+
+    def show_tab(self, index: int) -> None:
+        """Show tab ``index`` of the result tabs; a tab hidden for the current data (Fit,
+        Classes) is shown once data it fits arrives, unless the user picks a tab first
+        (how the last session's tab comes back)."""
+        if not 0 <= index < self.tabs.count():
+            return
+        self._wanted_tab = None if self.tabs.isTabVisible(index) else index
+        self.tabs.setCurrentIndex(index)
+
+    @Slot(int)
+    def _forget_wanted_tab(self, _index: int) -> None:
+        self._wanted_tab = None
 
     def select_unit(self, layer: int | None, unit: int | None = None) -> None:
         """Show hidden unit ``unit`` of hidden layer ``layer`` (0 = the first hidden

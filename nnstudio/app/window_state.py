@@ -112,7 +112,7 @@ def restore_layout(settings: QSettings, window: QMainWindow) -> None:
         if st is not None:
             window.training_split.restore(st)
     window.plots.log_check.setChecked(settings.value("plots/logScale", False, bool))
-    window.tabs.setCurrentIndex(int(settings.value("window/tab", 0, int)))
+    window.show_tab(int(settings.value("window/tab", 0, int)))
 
 
 def save_layout(settings: QSettings, window: QMainWindow) -> None:
