@@ -608,3 +608,93 @@ def test_the_last_sessions_tab_comes_back_once_the_data_shows_it(qtbot, tmp_path
     third.tabs.setCurrentIndex(units)
     assert third.load_dataset("blobs")
     assert third.tabs.currentIndex() == units
+
+
+def _two_feature_csv(tmp_path, rows=20):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(rows, 2)).round(4)
+    path = tmp_path / "d.csv"
+    lines = "".join(f"{b},{a},{'yes' if a > b else 'no'}\n" for a, b in X)
+    path.write_text("b,a,t\n" + lines, encoding="utf-8")
+    return path
+
+
+def test_a_held_model_meets_a_loaded_file_and_its_views_show_it(window, tmp_path, errors):
+    """Weights imported with no data wait for data with their features; when a file
+    brings it, the session is made after the views that show it took the new data, so
+    they keep its results (they were reset after it, and said "train first")."""
+    from tests.test_contracts_app import softmax_model
+
+    w = window
+    assert w.import_weights(softmax_model(tmp_path / "hand.npz"))
+    assert w.session is None  # held: no data yet
+    assert w.load_dataset(_two_feature_csv(tmp_path))
+    assert w.session is not None
+    summary = w.class_views.summary_label.text()
+    assert summary.startswith("Validation rows: 4") and "Train the network" not in summary
+    assert errors == []
+
+
+def test_a_sample_regenerated_while_a_file_is_taken_in_comes_after_it(window, qtbot, tmp_path):
+    """Every listener sees the file's datasetChanged, then the regenerated sample's."""
+    from nnstudio.data.loaders import load_sample
+
+    w = window
+    assert w.load_dataset("moons")
+    seen = []
+    w.data_panel.datasetChanged.connect(lambda ds: seen.append(ds.name))
+    with qtbot.waitSignal(w.data_panel.datasetArriving, timeout=10000):
+        w.data_panel.load_from_drop(str(_two_feature_csv(tmp_path)))
+    assert seen == []  # the file's datasetChanged is still to come
+    w.data_panel.show_dataset(load_sample("moons", n_samples=50))
+    assert seen == ["d.csv", "moons"]
+    assert w.data_panel.dataset.n_samples == 50
+
+
+def test_closing_while_a_file_is_taken_in_finishes_it_first(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.load_dataset("moons")
+    seen = []
+    w.data_panel.datasetChanged.connect(lambda ds: seen.append(ds.name))
+    csv = _two_feature_csv(tmp_path)
+    with qtbot.waitSignal(w.data_panel.datasetArriving, timeout=10000):
+        w.data_panel.load_from_drop(str(csv))
+    w.close()
+    assert seen == ["d.csv"]  # during the close, before the settings were saved
+    qtbot.wait(50)
+    assert seen == ["d.csv"]
+    from nnstudio.app import window_state
+
+    assert window_state.last_dataset(settings)["source"] == str(csv)
+
+
+def test_a_tab_chosen_by_keyboard_is_not_overridden_by_a_remembered_one(window):
+    w = window
+    tabs = w.tabs
+    classes = tabs.indexOf(w.class_views)
+    assert w.load_dataset("blobs")
+    tabs.setCurrentIndex(classes)
+    assert w.load_dataset("sine")  # regression: the Classes tab hides, and is remembered
+    assert not tabs.isTabVisible(classes)
+    other = next(i for i in range(tabs.count()) if tabs.tabText(i).replace("&", "") == "Runs")
+    tabs.setCurrentIndex(other)  # as the keyboard does: no click on the tab bar
+    assert w.load_dataset("blobs")
+    assert tabs.currentIndex() == other
+
+
+def test_import_while_a_file_loads_says_to_wait(window, tmp_path, errors):
+    from tests.test_contracts_app import softmax_model
+
+    w = window
+    assert w.load_dataset("moons")
+    model = softmax_model(tmp_path / "hand.npz")
+    w.data_panel.load_from_drop(str(_two_feature_csv(tmp_path)))
+    assert w.data_panel.is_loading()
+    assert w.import_weights(model) is False
+    assert [t for t, _ in errors] == ["Cannot import the weights"]
+    assert "loading" in errors[0][1]

@@ -34,6 +34,7 @@ def test_points_match_pyqtgraphs_own_path(plot, size):
     for item in (ours, theirs):
         plot.addItem(item)
         item.setData(x=X[:, 0], y=X[:, 1], size=size, pen=pen, brush=brush)
+    assert ours._uniform(ours.data)  # the short path ran (this pyqtgraph has its parts)
     np.testing.assert_array_equal(ours.data["sourceRect"], theirs.data["sourceRect"])
     assert (ours.data["sourceRect"]["w"] > 0).all()
     assert _grab(plot, ours, theirs) == _grab(plot, theirs, ours)
@@ -61,3 +62,12 @@ def test_point_sets_reuse_their_items_and_drop_the_rest(plot):
     assert [list(it.getData()[0]) for it in second] == [[0.0], [1.0]]
     sets.clear()
     assert sets.items() == [] and plot.getPlotItem().listDataItems() == []
+
+
+def test_reused_items_do_not_pile_up_symbols(plot):
+    """Every new dataset brings new brush objects; a reused item starts its symbol atlas
+    afresh, as a new item would, instead of growing it by one symbol each time."""
+    sets = PointSets(plot.getPlotItem())
+    for k in range(30):
+        (item,) = sets.show([{"x": [0.0, 1.0], "y": [0.0, 1.0], "brush": pg.mkBrush(k, 0, 0)}])
+        assert len(item.fragmentAtlas) == 1

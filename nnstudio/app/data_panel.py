@@ -399,7 +399,8 @@ class DataPanel(QWidget):
         return self._request is not None
 
     def cancel_load(self) -> None:
-        """Stop the load in progress (if any); the panel keeps what it showed."""
+        """Stop the load in progress while its file is read (if any); the panel keeps
+        what it showed. Once read, the data is being shown: too late to cancel."""
         if self._worker is not None:
             self._worker.cancel()
 
@@ -553,8 +554,10 @@ class DataPanel(QWidget):
     def show_dataset(self, ds: Dataset, target: str | None = None, task: str | None = None) -> None:
         """Show ``ds``, made in memory (a built-in sample regenerated with another noise or
         size), as a finished load would: any load in progress is cancelled, every view
-        updates and ``datasetChanged`` fires."""
+        updates and ``datasetChanged`` fires (after a loaded file still being taken in,
+        so every listener sees the datasets in the order they came)."""
         self.cancel_load()
+        self._turns.flush()
 
         class _Made:  # the request fields _take reads
             pass

@@ -141,6 +141,7 @@ class ExportActions(QObject):
         """Export the current network as ``fmt`` to ``path`` (and, for the ``torch`` and
         ``numpy`` scripts, its weights to ``weights_path_for(path)``). True on success."""
         w = self.w
+        w.data_panel.finish_taking_in()
         if w.controller.session is None:
             dialogs.show_error(
                 w,

@@ -44,6 +44,7 @@ DATA_FILTER = "Data (*.csv *.npz *.txt *.tsv);;All files (*)"
 PROJECT_FILTER = "nnstudio project (*.json)"
 MODEL_FILTER = "nnstudio model (*.npz)"
 NOT_STOPPED = "training did not stop in time"
+LOADING = "A dataset is loading: wait until it is shown (or press Cancel), then try again."
 
 
 def _named(exc: Exception, path) -> str:
@@ -124,6 +125,7 @@ class FileActions(QObject):
     def export_weights(self, path: str | os.PathLike) -> bool:
         """Write the current network and its preprocessing to a model file (.npz)."""
         title = "Cannot export the weights"
+        self.w.data_panel.finish_taking_in()
         if self.w.controller.session is None and self.held is not None:
             try:
                 save_model(self.held, path)
@@ -156,6 +158,8 @@ class FileActions(QObject):
         title = "Cannot import the weights"
         w = self.w
         w.data_panel.finish_taking_in()  # the views the new session updates, current
+        if w.data_panel.is_loading():  # its end would replace the data and the weights
+            return self._fail(title, LOADING)
         try:
             model = load_model(path)
             ds = w.data_panel.dataset
@@ -237,6 +241,7 @@ class FileActions(QObject):
     def save_project(self, path: str | os.PathLike) -> bool:
         """Save architecture, dataset reference, hyperparameters and seed (.json)."""
         title = "Cannot save the project"
+        self.w.data_panel.finish_taking_in()  # the sample settings match the data shown
         ds = self.w.data_panel.dataset
         if ds is None:
             return self._fail(title, "Load a dataset first: a project refers to one.")

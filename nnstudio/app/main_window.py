@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self._task: str | None = None  # of the data shown, for the loss to follow
         self._hidden_settings = {"momentum": 0.9, "nesterov": False}
         self._wanted_tab: int | None = None  # a result tab to show once data fits it
+        self._placing_tabs = False  # True while the window itself changes the tab
 
         self._build_widgets()
         self.files = FileActions(self)
@@ -174,7 +175,7 @@ class MainWindow(QMainWindow):
         self.data_panel.loadFailed.connect(self._on_load_failed)
         self.data_panel.valSplitChanged.connect(self._on_val_split_changed)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.tabs.tabBarClicked.connect(self._forget_wanted_tab)
+        self.tabs.tabBarClicked.connect(self._forget_wanted_tab)  # even the tab shown
         self.recent.openRequested.connect(self.files.open_recent)
         self.recent.missing.connect(
             lambda path: dialogs.show_error(self, "File not found", f"{path} no longer exists.")
@@ -387,7 +388,11 @@ class MainWindow(QMainWindow):
         self.show_status(ds.describe(), 8000)
         if not initial and os.path.isfile(ds.source):
             self.recent.add("dataset", ds.source)
-        if not initial:
+        if not initial:  # after the views it updates (DataPanel.later keeps the order)
+            self.data_panel.later(lambda: self._adopt_held(ds))
+
+    def _adopt_held(self, ds: Dataset) -> None:
+        if self.data_panel.dataset is ds:  # not replaced meanwhile
             self.files.adopt_held(ds)
 
     @Slot(object)
@@ -416,14 +421,18 @@ class MainWindow(QMainWindow):
         fit = ds is not None and (ds.n_features == 1 or ds.task == "regression")
         classes = ds is not None and ds.task == "classification"
         shown = tabs.currentIndex()
-        tabs.setTabVisible(tabs.indexOf(self.fit_tab), fit)
-        tabs.setTabVisible(tabs.indexOf(self.class_views), classes)
-        if self._wanted_tab is None and shown >= 0 and not tabs.isTabVisible(shown):
-            self._wanted_tab = shown  # back when data it fits is back
-        wanted = self._wanted_tab
-        if wanted is not None and tabs.isTabVisible(wanted):
-            tabs.setCurrentIndex(wanted)
-            self._wanted_tab = None
+        self._placing_tabs = True  # the tab changes below are not the user's choice
+        try:
+            tabs.setTabVisible(tabs.indexOf(self.fit_tab), fit)
+            tabs.setTabVisible(tabs.indexOf(self.class_views), classes)
+            if self._wanted_tab is None and shown >= 0 and not tabs.isTabVisible(shown):
+                self._wanted_tab = shown  # back when data it fits is back
+            wanted = self._wanted_tab
+            if wanted is not None and tabs.isTabVisible(wanted):
+                tabs.setCurrentIndex(wanted)
+                self._wanted_tab = None
+        finally:
+            self._placing_tabs = False
 
     def show_tab(self, index: int) -> None:
         """Show tab ``index`` of the result tabs; a tab hidden for the current data (Fit,
@@ -431,12 +440,12 @@ class MainWindow(QMainWindow):
         (how the last session's tab comes back)."""
         if not 0 <= index < self.tabs.count():
             return
+        self._placing_tabs = True
+        try:
+            self.tabs.setCurrentIndex(index)
+        finally:
+            self._placing_tabs = False
         self._wanted_tab = None if self.tabs.isTabVisible(index) else index
-        self.tabs.setCurrentIndex(index)
-
-    @Slot(int)
-    def _forget_wanted_tab(self, _index: int) -> None:
-        self._wanted_tab = None
 
     def select_unit(self, layer: int | None, unit: int | None = None) -> None:
         """Show hidden unit ``unit`` of hidden layer ``layer`` (0 = the first hidden
@@ -477,7 +486,13 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Cannot load the dataset", message)
 
     @Slot(int)
+    @Slot(int)
+    def _forget_wanted_tab(self, _index: int = -1) -> None:
+        self._wanted_tab = None
+
     def _on_tab_changed(self, index: int) -> None:
+        if not self._placing_tabs:  # the user chose a tab (click or keyboard)
+            self._forget_wanted_tab()
         # The Timing tab measures the network on screen when it is shown with nothing to
         # show, unless a training run is using the CPU (then its Run button does it).
         tp = self.timing_panel
@@ -525,6 +540,7 @@ class MainWindow(QMainWindow):
 
     # ================================================================ events
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.data_panel.finish_taking_in()  # a loaded dataset fully in, before the save
         if not self._closing:
             window_state.save(self)
         self._closing = True

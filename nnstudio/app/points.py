@@ -79,6 +79,9 @@ class PointSets:
             self._plot.removeItem(item)
         del self._items[len(groups) :]
         for item, group in zip(self._items, groups):
+            atlas = getattr(item, "fragmentAtlas", None)
+            if atlas is not None:  # as a new item's: the old looks' symbols would pile up
+                atlas.clear()
             item.setData(**group)
         return self.items()
 

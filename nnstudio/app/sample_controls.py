@@ -132,9 +132,10 @@ class SampleControls(QWidget):
         self._regenerate()
 
     def _regenerate(self) -> None:
+        panel = self._w.data_panel
+        panel.finish_taking_in()  # a file just loaded replaces the sample these spins made
         if self._sample is None:
             return
-        panel = self._w.data_panel
         task = panel.requested_task  # a task chosen by hand stays (regression of moons)
         ds = load_sample(
             self._sample,
