@@ -486,10 +486,10 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, "Cannot load the dataset", message)
 
     @Slot(int)
-    @Slot(int)
     def _forget_wanted_tab(self, _index: int = -1) -> None:
         self._wanted_tab = None
 
+    @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
         if not self._placing_tabs:  # the user chose a tab (click or keyboard)
             self._forget_wanted_tab()
