@@ -80,10 +80,9 @@ class LoadWorker(QObject):
     def _on_progress(self, fraction: float) -> None:
         if self._cancel.is_set():
             raise _Cancelled
-        # Between blocks, let the GUI thread have the GIL if it waits for it: otherwise it
-        # waits up to Python's switch interval (5 ms) at every paint while a file loads
-        # (``load_bench``, 256 KB blocks: the p99 tick 5.5-7.1 ms late without this,
-        # 5.4-6.2 with it; 64 KB blocks: 2.1-2.2 with it).
+        # Between blocks, hand the GIL to the GUI thread if it waits for it (it may wait
+        # up to Python's switch interval, 5 ms, at every paint otherwise). Measured with
+        # the block size: csv_reader.BLOCK_BYTES.
         time.sleep(0)
         if fraction - self._shown >= 0.01 or fraction >= 1.0:
             self._shown = fraction
