@@ -27,31 +27,17 @@ import os
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEventLoop, QObject, QSignalBlocker, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QGridLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QSizePolicy,
-    QStackedWidget,
-    QTableWidget,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
-from nnstudio.app import data_preview
-from nnstudio.app.boundary_view import style_plot
+from nnstudio.app import data_panel_ui, data_preview
 from nnstudio.app.data_loader import LoadedData, LoadWorker, class_summary
+from nnstudio.app.data_panel_ui import TASK_CHOICES, VAL_SPLIT_DECIMALS, VAL_SPLIT_MAX
 from nnstudio.app.data_preview import CLASS_LIST_LIMIT, PREVIEW_COLUMNS, PREVIEW_ROWS
 from nnstudio.app.drops import dropped_path
-from nnstudio.app.points import PointSets
 from nnstudio.app.threads import make_thread
 from nnstudio.app.turns import Turns
 from nnstudio.data.dataset import Dataset
@@ -69,14 +55,6 @@ __all__ = [
 
 #: a load shows its progress bar once it has taken this long (ms): quick loads never flash
 PROGRESS_DELAY_MS = 150
-
-#: the largest validation fraction the box takes, and its decimals (the pipeline takes
-#: any fraction in [0, 1); a project's value the box cannot show exactly is refused)
-VAL_SPLIT_MAX = 0.99
-VAL_SPLIT_DECIMALS = 3
-
-#: the task combo's entries; "auto" means "detect" (task=None)
-TASK_CHOICES = ("auto", "classification", "regression")
 
 _FILE_FILTER = "Data files (*.csv *.npz);;CSV files (*.csv);;NumPy archives (*.npz);;All files (*)"
 
@@ -167,181 +145,9 @@ class DataPanel(QWidget):
         self._worker: LoadWorker | None = None
         self._turns = Turns(self)  # a finished load's pieces of work (see ``later``)
         self._taking_in = False  # True while datasetChanged of a finished load runs
-        self._build()
+        data_panel_ui.build(self)
 
     # ----------------------------------------------------------------- layout
-
-    def _build(self) -> None:
-        self.datasetCombo = QComboBox(self)
-        self.datasetCombo.setObjectName("datasetCombo")
-        self.datasetCombo.setAccessibleName("Dataset")
-        self.datasetCombo.setToolTip("Built-in sample datasets (or the file that is loaded)")
-        self.datasetCombo.setPlaceholderText("Choose a sample…")
-        self.datasetCombo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        for name, description in SAMPLES.items():
-            self.datasetCombo.addItem(name, name)
-            self.datasetCombo.setItemData(
-                self.datasetCombo.count() - 1, description, Qt.ItemDataRole.ToolTipRole
-            )
-        self._n_samples = self.datasetCombo.count()
-        self.datasetCombo.setCurrentIndex(-1)
-        self.datasetCombo.currentIndexChanged.connect(self._on_dataset_chosen)
-
-        self.openDatasetButton = QPushButton("Open…", self)
-        self.openDatasetButton.setObjectName("openDatasetButton")
-        self.openDatasetButton.setAccessibleName("Open dataset file")
-        self.openDatasetButton.setToolTip("Load a CSV (header row, target last) or NPZ (X, y)")
-        self.openDatasetButton.clicked.connect(self._on_open_clicked)
-
-        self.targetCombo = QComboBox(self)
-        self.targetCombo.setObjectName("targetCombo")
-        self.targetCombo.setAccessibleName("Target column")
-        self.targetCombo.setToolTip("The column to predict; the other columns are features")
-        self.targetCombo.setEnabled(False)
-        self.targetCombo.currentIndexChanged.connect(self._on_target_chosen)
-
-        self.taskCombo = QComboBox(self)
-        self.taskCombo.setObjectName("taskCombo")
-        self.taskCombo.setAccessibleName("Task")
-        self.taskCombo.setToolTip(
-            "auto: text or few distinct integers means classification, else regression"
-        )
-        self.taskCombo.addItems(list(TASK_CHOICES))
-        self.taskCombo.setEnabled(False)
-        self.taskCombo.currentIndexChanged.connect(self._on_task_chosen)
-
-        self.valSplitSpin = QDoubleSpinBox(self)
-        self.valSplitSpin.setObjectName("valSplitSpin")
-        self.valSplitSpin.setAccessibleName("Validation split")
-        self.valSplitSpin.setToolTip("Fraction of the rows held out for validation")
-        self.valSplitSpin.setRange(0.0, VAL_SPLIT_MAX)
-        self.valSplitSpin.setSingleStep(0.05)
-        self.valSplitSpin.setDecimals(VAL_SPLIT_DECIMALS)
-        self.valSplitSpin.setValue(0.2)
-        self.valSplitSpin.valueChanged.connect(self.valSplitChanged)
-
-        self.datasetInfoLabel = QLabel(
-            "No dataset loaded. Pick a sample, open a file or drop a CSV/NPZ file here.", self
-        )
-        self.datasetInfoLabel.setObjectName("datasetInfoLabel")
-        self.datasetInfoLabel.setAccessibleName("Dataset summary")
-        self.datasetInfoLabel.setWordWrap(True)
-        self.datasetInfoLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.classCountsLabel = QLabel("", self)
-        self.classCountsLabel.setObjectName("classCountsLabel")
-        self.classCountsLabel.setAccessibleName("Class counts")
-        self.classCountsLabel.setWordWrap(True)
-        self.classCountsLabel.setTextFormat(Qt.TextFormat.RichText)
-
-        self.dataPlot = pg.PlotWidget(self)
-        self.dataPlot.setObjectName("dataPlot")
-        self.dataPlot.setAccessibleName("Data scatter plot")
-        self.dataPlot.setMinimumHeight(80)
-        style_plot(self.dataPlot)
-        self._points = PointSets(self.dataPlot.getPlotItem())
-        # No legend: it would sit on the points, and the class counts above the plot
-        # already show each class's colour.
-        self.plotNoteLabel = QLabel("", self)
-        self.plotNoteLabel.setObjectName("plotNoteLabel")
-        self.plotNoteLabel.setWordWrap(True)
-        self.plotNoteLabel.setVisible(False)
-
-        self.previewTable = QTableWidget(0, 0, self)
-        self.previewTable.setObjectName("previewTable")
-        self.previewTable.setAccessibleName("Data preview")
-        self.previewTable.setToolTip(f"The first {PREVIEW_ROWS} rows: features, then target")
-        self.previewTable.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.previewTable.setAlternatingRowColors(True)
-        self.previewTable.verticalHeader().setDefaultSectionSize(20)
-        self.previewTable.setMinimumHeight(90)  # the header and three rows
-        # Interactive, sized once per load (resize-to-contents would measure every cell
-        # again at each change)
-        self.previewTable.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Interactive
-        )
-        self.previewNoteLabel = QLabel("", self)
-        self.previewNoteLabel.setObjectName("previewNoteLabel")
-        self.previewNoteLabel.setWordWrap(True)
-        self.previewNoteLabel.setVisible(False)
-
-        self.loadProgressBar = QProgressBar(self)
-        self.loadProgressBar.setObjectName("loadProgressBar")
-        self.loadProgressBar.setAccessibleName("Loading progress")
-        self.loadProgressBar.setRange(0, 1000)
-        self.loadProgressBar.setFormat("Loading… %p%")
-        self.cancelLoadButton = QPushButton("Cancel", self)
-        self.cancelLoadButton.setObjectName("cancelLoadButton")
-        self.cancelLoadButton.setAccessibleName("Cancel loading")
-        self.cancelLoadButton.setToolTip("Stop reading the file; the current data stays")
-        self.cancelLoadButton.clicked.connect(self.cancel_load)
-        self._progress_timer = QTimer(self)
-        self._progress_timer.setSingleShot(True)
-        self._progress_timer.timeout.connect(self._show_load_row)
-
-        # While a load runs, its progress bar and Cancel take the place of the chooser
-        # (disabled then anyway). Two pages of one stack keep the panel's layout as it
-        # is: showing the bar in a new row moved every widget below it, and the
-        # window's repaint of all of them stalled the GUI for 100+ ms.
-        choose_row = QWidget(self)
-        choose_layout = QHBoxLayout(choose_row)
-        choose_layout.setContentsMargins(0, 0, 0, 0)
-        choose_layout.addWidget(self.datasetCombo, 1)
-        choose_layout.addWidget(self.openDatasetButton)
-        self._load_row = QWidget(self)
-        load_layout = QHBoxLayout(self._load_row)
-        load_layout.setContentsMargins(0, 0, 0, 0)
-        load_layout.addWidget(self.loadProgressBar, 1)
-        load_layout.addWidget(self.cancelLoadButton)
-        self._top = QStackedWidget(self)
-        self._top.addWidget(choose_row)
-        self._top.addWidget(self._load_row)
-        self._top.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        # Target on its own row (column names can be long); task and split share one.
-        form = QGridLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        for row, col, text, field in (
-            (0, 0, "&Target", self.targetCombo),
-            (1, 0, "Tas&k", self.taskCombo),
-            (1, 2, "&Validation", self.valSplitSpin),
-        ):
-            label = QLabel(text, self)
-            label.setBuddy(field)
-            label.setToolTip(field.toolTip())
-            form.addWidget(label, row, col)
-            form.addWidget(field, row, col + 1, 1, 3 if row == 0 else 1)
-        form.setColumnStretch(1, 1)
-
-        # The scatter and the first rows share the room as two tabs: each gets enough
-        # height to be useful in a window of ordinary size.
-        plot_box = QWidget(self)
-        plot_layout = QVBoxLayout(plot_box)
-        plot_layout.setContentsMargins(0, 0, 0, 0)
-        plot_layout.setSpacing(2)
-        plot_layout.addWidget(self.dataPlot, 1)
-        plot_layout.addWidget(self.plotNoteLabel)
-        table_box = QWidget(self)
-        table_layout = QVBoxLayout(table_box)
-        table_layout.setContentsMargins(0, 0, 0, 0)
-        table_layout.setSpacing(2)
-        table_layout.addWidget(self.previewNoteLabel)
-        table_layout.addWidget(self.previewTable, 1)
-        self.viewTabs = QTabWidget(self)
-        self.viewTabs.setObjectName("dataViewTabs")
-        self.viewTabs.setAccessibleName("Data views")
-        self.viewTabs.setDocumentMode(True)
-        self.viewTabs.addTab(plot_box, "Scatter")
-        self.viewTabs.addTab(table_box, "Rows")
-        self.viewTabs.setTabToolTip(0, "The data: the first two features, coloured by target")
-        self.viewTabs.setTabToolTip(1, f"The first {PREVIEW_ROWS} rows as a table")
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(4)
-        layout.addWidget(self._top)
-        layout.addLayout(form)
-        layout.addWidget(self.datasetInfoLabel)
-        layout.addWidget(self.classCountsLabel)
-        layout.addWidget(self.viewTabs, 1)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
