@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
 __all__ = ["Turns"]
 
@@ -35,10 +35,7 @@ def _settle_layouts() -> None:
 
 
 class Turns(QObject):
-    """A first-in, first-out queue of pieces of GUI work, one piece per turn.
-    ``drained`` fires after the last piece has run."""
-
-    drained = Signal()
+    """A first-in, first-out queue of pieces of GUI work, one piece per turn."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -74,5 +71,3 @@ class Turns(QObject):
         finally:
             if self._pieces:
                 self._timer.start()
-            else:
-                self.drained.emit()
