@@ -698,3 +698,14 @@ def test_import_while_a_file_loads_says_to_wait(window, tmp_path, errors):
     assert w.import_weights(model) is False
     assert [t for t, _ in errors] == ["Cannot import the weights"]
     assert "loading" in errors[0][1]
+
+
+def test_a_regenerated_sample_shows_its_title_and_tabs(window):
+    from nnstudio.data.loaders import load_sample
+
+    w = window
+    assert w.load_dataset("blobs")
+    w.data_panel.show_dataset(load_sample("sine", n_samples=60))  # regression, 1 feature
+    assert w.windowTitle().startswith("sine")
+    assert w.tabs.isTabVisible(w.tabs.indexOf(w.fit_tab))
+    assert not w.tabs.isTabVisible(w.tabs.indexOf(w.class_views))

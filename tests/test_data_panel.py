@@ -434,3 +434,16 @@ def test_finish_taking_in_runs_the_waiting_pieces_now(panel, qtbot, three_column
     assert log == ["piece"]
     qtbot.wait(20)
     assert log == ["piece"]  # and not run twice
+
+
+def test_dataset_arriving_comes_just_before_dataset_changed(panel, three_column_csv):
+    """Loaded or made in memory, a dataset arrives, then changes (the main window shows
+    its tabs and title on the first, its session on the second)."""
+    seen = []
+    panel.datasetArriving.connect(lambda ds: seen.append(("arriving", ds.n_samples)))
+    panel.datasetChanged.connect(lambda ds: seen.append(("changed", ds.n_samples)))
+    ds = panel.load(str(three_column_csv))
+    assert seen == [("arriving", 30), ("changed", 30)]
+    seen.clear()
+    panel.show_dataset(ds)
+    assert seen == [("arriving", 30), ("changed", 30)]

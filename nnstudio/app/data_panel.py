@@ -122,8 +122,8 @@ class DataPanel(QWidget):
 
     #: a Dataset, after any successful load (including target/task changes)
     datasetChanged = Signal(object)
-    #: a loaded Dataset a turn of the event loop before its ``datasetChanged``: views
-    #: that only show it (tabs, titles, axes) may get ready, spreading the work
+    #: a Dataset just before its ``datasetChanged`` (for a loaded file, a turn of the
+    #: event loop before): views that only show it (tabs, titles, axes) get ready here
     datasetArriving = Signal(object)
     #: the one-line error message of a failed load started by the panel's widgets
     loadFailed = Signal(str)
@@ -360,8 +360,9 @@ class DataPanel(QWidget):
     def show_dataset(self, ds: Dataset, target: str | None = None, task: str | None = None) -> None:
         """Show ``ds``, made in memory (a built-in sample regenerated with another noise or
         size), as a finished load would: any load in progress is cancelled, every view
-        updates and ``datasetChanged`` fires (after a loaded file still being taken in,
-        so every listener sees the datasets in the order they came)."""
+        updates and ``datasetArriving`` then ``datasetChanged`` fire (after a loaded file
+        still being taken in, so every listener sees the datasets in the order they
+        came)."""
         self.cancel_load()
         self._turns.flush()
 
@@ -371,6 +372,7 @@ class DataPanel(QWidget):
         made = _Made()
         made.target, made.task = target, task
         self._take(made, class_summary(ds))
+        self.datasetArriving.emit(ds)
         self.datasetChanged.emit(ds)
 
     @property

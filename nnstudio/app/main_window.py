@@ -381,7 +381,8 @@ class MainWindow(QMainWindow):
             self._task = ds.task
         self.run_views.clear()
         self.insight.set_dataset(ds, later=self.data_panel.later)
-        self._show_dataset_look(ds)
+        if initial:  # later, datasetArriving has shown it just before
+            self._show_dataset_look(ds)
         self._refresh_architecture()
         if ds is None:
             return
@@ -398,8 +399,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _show_dataset_look(self, ds: Dataset | None) -> None:
         """What shows the data and not the weights: the title, the result tabs that fit
-        it, the loss plot's metric. Also on ``datasetArriving``, a turn before
-        ``datasetChanged``, to spread the window's relayout and repaint."""
+        it, the loss plot's metric. On ``datasetArriving``: for a loaded file a turn
+        before ``datasetChanged``, which spreads the window's relayout and repaint."""
         self._show_result_tabs(ds)
         if ds is None:
             self.setWindowTitle(APP_TITLE)
