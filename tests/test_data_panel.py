@@ -447,3 +447,16 @@ def test_dataset_arriving_comes_just_before_dataset_changed(panel, three_column_
     seen.clear()
     panel.show_dataset(ds)
     assert seen == [("arriving", 30), ("changed", 30)]
+
+
+def test_shutdown_waits_for_every_load_thread(panel, qtbot, three_column_csv):
+    """A load replaced by a newer one still runs its thread to the end: shutdown waits
+    for both (make_thread holds them until then)."""
+    from nnstudio.app.threads import running_threads
+
+    panel.load_from_drop(str(three_column_csv))
+    panel.load_from_drop(str(three_column_csv))  # replaces the first, which still runs
+    threads = running_threads("loadThread")
+    assert len(threads) >= 2
+    assert panel.shutdown(10000)
+    assert all(t.isFinished() for t in threads)

@@ -38,7 +38,7 @@ from nnstudio.app.data_loader import LoadedData, LoadWorker, class_summary
 from nnstudio.app.data_panel_ui import TASK_CHOICES, VAL_SPLIT_DECIMALS, VAL_SPLIT_MAX
 from nnstudio.app.data_preview import CLASS_LIST_LIMIT, PREVIEW_COLUMNS, PREVIEW_ROWS
 from nnstudio.app.drops import dropped_path
-from nnstudio.app.threads import make_thread
+from nnstudio.app.threads import make_thread, running_threads
 from nnstudio.app.turns import Turns
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.samples import SAMPLES
@@ -52,6 +52,9 @@ __all__ = [
     "DataPanel",
     "LoadCancelled",
 ]
+
+#: the object name of every load's thread (``shutdown`` waits for all of them)
+_LOAD_THREAD = "loadThread"
 
 #: a load shows its progress bar once it has taken this long (ms): quick loads never flash
 PROGRESS_DELAY_MS = 150
@@ -214,7 +217,7 @@ class DataPanel(QWidget):
         """Cancel any load and wait for its thread (closing the window); True if none
         is left running."""
         self.cancel_load()
-        return all(_finished(t) or t.wait(timeout_ms) for t in list(_LOAD_THREADS))
+        return all(t.wait(timeout_ms) for t in running_threads(_LOAD_THREAD))
 
     def load_from_drop(self, path: str) -> None:
         """Start loading a file the user dropped (here or on the main window):
@@ -263,14 +266,13 @@ class DataPanel(QWidget):
             self._worker.cancel()
         request = _Request(self, source, target, task, reporting)
         worker = LoadWorker(source, target, task)
-        thread = make_thread(worker, "loadThread")
+        thread = make_thread(worker, _LOAD_THREAD)  # held until it has ended
         worker.progress.connect(request.on_progress)
         worker.loaded.connect(request.on_loaded)
         worker.failed.connect(request.on_failed)
         worker.cancelled.connect(request.on_cancelled)
         worker.finished.connect(request.on_finished)
         self._request, self._worker = request, worker
-        _keep(thread, worker)
         self.loadProgressBar.setValue(0)
         self._progress_timer.start(PROGRESS_DELAY_MS)
         self._update_enabled()
@@ -516,34 +518,3 @@ class DataPanel(QWidget):
         data_preview.draw_scatter(
             self.dataPlot.getPlotItem(), self._points, self.plotNoteLabel, ds, index
         )
-
-
-#: every load thread that may still run, with its worker. Module-wide, so that neither
-#: is deleted with a panel, nor when the panel lets go of a load: a QThread (or its
-#: worker) deleted while the thread runs crashes the process. An entry goes once the
-#: thread's ``finished`` has reached the GUI thread.
-_LOAD_THREADS: dict = {}
-
-
-class _Keeper(QObject):
-    @Slot()
-    def prune(self) -> None:
-        for t in [t for t in _LOAD_THREADS if _finished(t)]:
-            del _LOAD_THREADS[t]
-
-
-_KEEPER: list[_Keeper] = []
-
-
-def _keep(thread, worker) -> None:
-    if not _KEEPER:
-        _KEEPER.append(_Keeper())  # lives in the GUI thread, as the first load is started
-    _LOAD_THREADS[thread] = worker
-    thread.finished.connect(_KEEPER[0].prune)  # queued: runs after the thread ended
-
-
-def _finished(thread) -> bool:
-    try:
-        return thread.isFinished()
-    except RuntimeError:  # already deleted (deleteLater ran first)
-        return True

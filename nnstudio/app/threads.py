@@ -4,7 +4,8 @@ Every worker (training, timing, ...) goes through :func:`make_thread`, which mak
 connections of the ``moveToThread`` pattern (as superqt's ``new_worker_qthread``):
 
 - ``thread.started -> worker.run``: the work begins in the new thread;
-- ``worker.finished -> thread.quit``: the thread's event loop ends with the work;
+- ``worker.finished -> thread.quit`` (direct, in the worker's thread): the thread's
+  event loop ends with the work, even while the GUI thread waits for it;
 - ``thread.finished -> thread.deleteLater``: the thread object goes once it is done;
 
 and holds the pair until ``thread.finished`` has reached the GUI thread and the thread
@@ -27,13 +28,14 @@ from __future__ import annotations
 import gc
 import os
 
-from PySide6.QtCore import QObject, QThread, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Slot
 
 __all__ = [
     "collect_garbage_on_the_gui_thread",
     "gui_blas_threads",
     "leave_the_gui_a_core",
     "make_thread",
+    "running_threads",
 ]
 
 _collector = None  # the process's one pyqtgraph GarbageCollector, once made
@@ -87,11 +89,21 @@ def make_thread(worker: QObject, name: str = "workerThread") -> QThread:
     thread.setObjectName(name)
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
-    worker.finished.connect(thread.quit)
+    # Direct: the thread's loop ends as the work does, without waiting for the GUI
+    # thread to pass the call on (a GUI thread blocked in ``wait`` would never let it)
+    worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.finished.connect(_reaper.reap)  # first: the caller's handlers may drop theirs
     thread.finished.connect(thread.deleteLater)
     _reaper.running[id(thread)] = (thread, worker)
     return thread
+
+
+def running_threads(name: str) -> list[QThread]:
+    """The threads :func:`make_thread` made with object name ``name`` that it still
+    holds: running, or ended a moment ago (``wait`` returns at once for those)."""
+    if _reaper is None:
+        return []
+    return [thread for thread, _ in _reaper.running.values() if thread.objectName() == name]
 
 
 class _Reaper(QObject):
