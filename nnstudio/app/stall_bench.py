@@ -9,7 +9,7 @@ late. The design's targets: ticks under 16 ms late at p99 and 50 ms at worst.
 Run it::
 
     python -m nnstudio.app.stall_bench [--seconds 2] [--batch-size 32] [--rows 2000]
-        [--hidden 512,512]
+        [--features 784] [--classes 10] [--hidden 512,512]
 
 It uses the platform given by ``QT_QPA_PLATFORM`` (``offscreen`` works without a screen)
 and never touches the user's settings (a temporary INI file is used).
