@@ -433,6 +433,87 @@ def test_small_networks_train_on_one_blas_thread():
             assert _blas_threads() == {2}
 
 
+def test_a_one_thread_step_gives_its_weight_gradient_products_the_configured_threads(
+    monkeypatch,
+):
+    # 784-128-10 at batch 32 trains on one thread, but its first layer's dW product
+    # (2 * 32 * 784 * 128 = 6.4 MFLOP) is worth a second: it reads no weights
+    from threadpoolctl import threadpool_limits
+
+    import nnstudio.engine.network as network
+    from nnstudio.engine.trainer import WIDE_GRADIENT_FLOPS
+
+    sizes = [784, 128, 10]
+    assert step_flops(sizes, 32) < SINGLE_THREAD_FLOPS <= step_flops(sizes, 10**4)
+    assert 2 * 32 * 784 * 128 >= WIDE_GRADIENT_FLOPS
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 784))
+    Y = np.eye(10)[rng.integers(0, 10, 64)]
+    net = MLP(sizes, ["relu", "softmax"], dtype=np.float32, seed=0)
+    ref = net.copy()
+    tr = Trainer(net, X, Y, optimizer="sgd", lr=0.1, batch_size=32, epochs=1, shuffle=False)
+    seen = {"forward": set(), "input": set(), "weights": set()}
+
+    def spy(name, f):
+        def wrapped(*args):
+            seen[name] |= _blas_threads()
+            return f(*args)
+
+        monkeypatch.setattr(network, f.__name__, wrapped)
+
+    spy("forward", network.dense_forward)
+    spy("input", network.dense_backward_input)
+    spy("weights", network.dense_backward_weights)
+    with threadpool_limits(limits=2, user_api="blas"):
+        with tr.blas_threads():
+            tr.step()
+            assert _blas_threads() == {1}
+        assert _blas_threads() == {2}
+    assert seen == {"forward": {1}, "input": {1}, "weights": {2}}
+    # and the step is the one the loop engine computes
+    _, dW, db = batch_gradients(
+        [w.astype(float) for w in ref.weights],
+        [b.astype(float) for b in ref.biases],
+        ref.activations,
+        ref.loss,
+        X[:32],
+        Y[:32],
+    )
+    for w, w0, g in zip(net.weights, ref.weights, dW):
+        np.testing.assert_allclose(w, w0 - 0.1 * g, rtol=1e-4, atol=1e-6)
+    for b, b0, g in zip(net.biases, ref.biases, db):
+        np.testing.assert_allclose(b, b0 - 0.1 * g, rtol=1e-4, atol=1e-6)
+
+
+def test_a_tiny_network_and_other_threads_never_change_blas_threads_in_a_step():
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    from nnstudio.engine.trainer import blas_threads_for
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with blas_threads_for([2, 8, 8, 1], 10) as widen:  # no product worth a thread
+            assert widen is None
+        with blas_threads_for([784, 128, 10], 32) as widen:
+            seen = []
+
+            def elsewhere():
+                widen(True)
+                seen.append(_blas_threads())
+
+            t = threading.Thread(target=elsewhere)
+            t.start()
+            t.join()
+            assert seen == [{1}]  # a call from another thread does nothing
+            widen(True)
+            assert _blas_threads() == {2}
+            widen(False)
+            assert _blas_threads() == {1}
+        with blas_threads_for([784, 128, 10], 10**4) as widen:  # every product on 2
+            assert widen is None and _blas_threads() == {2}
+
+
 def test_without_shuffle_batches_are_the_rows_in_order():
     X, Y = _xor(40)
     net = MLP([2, 4, 2], ["tanh", "softmax"], dtype=np.float64, seed=1)

@@ -10,9 +10,11 @@ Backward, from ``dZ = dL/dZ`` of shape ``(m, fan_out)``::
 
     dW = A_prev.T @ dZ          db = dZ.sum(0)          dA_prev = dZ @ W.T
 
-and then ``dZ_prev = dA_prev * f'(Z_prev)`` for the layer below. ``dense_forward`` and
-``dense_backward`` are exactly these lines for one layer; ``MLP.gradients`` is one loop
-over the layers calling them. There is no loop over neurons or examples.
+and then ``dZ_prev = dA_prev * f'(Z_prev)`` for the layer below. ``dense_forward``,
+``dense_backward_weights`` and ``dense_backward_input`` are exactly these lines for one
+layer; ``MLP.gradients`` is a loop over the layers calling them: forward up the layers,
+the deltas down, then every layer's ``dW`` and ``db``. There is no loop over neurons or
+examples.
 
 What is there for speed, and only that:
 
@@ -22,6 +24,9 @@ What is there for speed, and only that:
 - the output layer uses the fused delta ``(A - Y) / m`` where it is valid (``losses``),
   and the loss and the delta share one ``A - Y``;
 - the first layer computes no gradient with respect to the input;
+- the weight-gradient products come last, together, so that a small network that runs
+  on one BLAS thread can give just those more (``widen``; see
+  ``trainer.blas_threads_for``);
 - every weight and bias lives in one flat memory (``param_memory``; the arrays are views
   into it), and the gradients in another laid out alike, so an optimizer updates the
   whole network in one NumPy call per operation whatever its depth;
@@ -75,15 +80,19 @@ def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, f: str, A: n
     return _act.ACTIVATIONS[f](A)  # A = f(Z), in place
 
 
-def dense_backward(A_prev, dZ, W, dW, db, ones, dA_prev=None) -> None:
-    """One layer backward, from ``dZ = dL/dZ (m, fan_out)``: fills ``dW (fan_in,
-    fan_out)``, ``db (fan_out,)`` and, unless it is ``None``, ``dA_prev (m, fan_in)``.
-    ``ones`` is a vector of ``m`` ones: the column sum ``db`` is the product ``ones @
-    dZ``, which BLAS runs in half the time of ``dZ.sum(0)`` at every size measured."""
+def dense_backward_weights(A_prev, dZ, dW, db, ones) -> None:
+    """One layer's weight and bias gradients, from ``dZ = dL/dZ (m, fan_out)``: fills
+    ``dW (fan_in, fan_out)`` and ``db (fan_out,)``. ``ones`` is a vector of ``m`` ones:
+    the column sum ``db`` is the product ``ones @ dZ``, which BLAS runs in half the time
+    of ``dZ.sum(0)`` at every size measured."""
     np.dot(A_prev.T, dZ, out=dW)  # dW = A_prev.T @ dZ
     np.dot(ones, dZ, out=db)  #      db = dZ.sum(0)
-    if dA_prev is not None:
-        np.dot(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
+
+
+def dense_backward_input(dZ, W, dA_prev) -> None:
+    """The gradient with respect to one layer's input, from its ``dZ (m, fan_out)``:
+    fills ``dA_prev (m, fan_in)``."""
+    np.dot(dZ, W.T, out=dA_prev)  # dA_prev = dZ @ W.T
 
 
 class Gradients:
@@ -410,7 +419,7 @@ class MLP:
             Y = Y.astype(self.dtype)
         return self.checked_gradients(X, Y)
 
-    def checked_gradients(self, X: np.ndarray, Y: np.ndarray, scale=None) -> Gradients:
+    def checked_gradients(self, X: np.ndarray, Y: np.ndarray, scale=None, widen=None) -> Gradients:
         """``gradients`` for arrays already known to be right: ``X (m, n_inputs)`` and
         ``Y (m, n_outputs)``, C-contiguous, of the network's dtype (the trainer's batches
         are). Skips the checks, which cost as much as a layer on a tiny network.
@@ -418,7 +427,11 @@ class MLP:
         ``scale``: return every gradient multiplied by this number (the loss and the
         norms stay unscaled). It costs nothing: the output delta's ``1/m`` becomes
         ``scale/m``, and every gradient is linear in that delta. The trainer hands SGD's
-        learning rate here (``Optimizer.prescale``)."""
+        learning rate here (``Optimizer.prescale``).
+
+        ``widen``: None, or a function called with True just before the weight-gradient
+        products and with False just after (``trainer.blas_threads_for`` hands one that
+        gives those products more BLAS threads than the rest of the step)."""
         m = X.shape[0]
         buf = self._buffers.get(m) or self._batch_buffers(m)
         if m == 1:
@@ -427,15 +440,24 @@ class MLP:
         output = self._forward_into(X, outputs)
         factor = buf.scale if scale is None else self.dtype.type(scale / m)
         loss = loss_and_delta(self.loss, self.activations[-1], output, Y, deltas[-1], factor)
-        for i in range(len(outputs) - 1, -1, -1):
-            dW = self._dW[i]
-            if i > 0:
-                A_prev, dA_prev = outputs[i - 1], deltas[i - 1]
-                dense_backward(A_prev, deltas[i], self.weights[i], dW, self._db[i], ones, dA_prev)
-                # dZ_prev = dA_prev * f'(Z_prev), in place
-                _act.DERIVATIVES[self.activations[i - 1]](buf.scratch[i - 1], A_prev, dA_prev)
-            else:  # no gradient for the input
-                dense_backward(X, deltas[0], self.weights[0], dW, self._db[0], ones)
+        # Backward in two sweeps: the deltas down the layers, then every layer's weight
+        # and bias gradients from its delta (see ``widen``).
+        for i in range(len(outputs) - 1, 0, -1):  # no gradient for the input
+            dense_backward_input(deltas[i], self.weights[i], deltas[i - 1])
+            # dZ_prev = dA_prev * f'(Z_prev), in place
+            _act.DERIVATIVES[self.activations[i - 1]](
+                buf.scratch[i - 1], outputs[i - 1], deltas[i - 1]
+            )
+        if widen is not None:
+            widen(True)
+        try:
+            A_prev = X
+            for dZ, dW, db, A in zip(deltas, self._dW, self._db, outputs):
+                dense_backward_weights(A_prev, dZ, dW, db, ones)
+                A_prev = A
+        finally:
+            if widen is not None:
+                widen(False)
         return Gradients(loss, self._dW, self._db, output, self, scale)
 
     def _weight_norms(self) -> np.ndarray:

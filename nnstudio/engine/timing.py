@@ -181,10 +181,12 @@ def _time_matrix(
     # The batches are already what the engine takes (C-contiguous, its dtype), as the
     # trainer's are, so the calls skip the argument checks as training does
     # (``MLP.checked_gradients``), and, like the loop engine, compute no gradient norms.
-    with blas_threads_for(net.layer_sizes, examples_per_call):  # as training would run
-        return _time_calls(
-            net.checked_gradients, batches, examples_per_call, repeats, budget, should_stop
-        )
+    with blas_threads_for(net.layer_sizes, examples_per_call) as widen:  # as training runs
+
+        def grads(X, Y):
+            return net.checked_gradients(X, Y, None, widen)
+
+        return _time_calls(grads, batches, examples_per_call, repeats, budget, should_stop)
 
 
 def _time_calls(grads, batches, examples_per_call, repeats, budget, should_stop):
