@@ -6,7 +6,8 @@ stdout, one line each way:
 
 - on start it prints ``{"ready": true, "backend": "...", "threads": n}`` (NumPy's BLAS
   and kernel, or PyTorch's version and BLAS library; the threads it trains this case
-  with), or ``{"error": "..."}`` and exits;
+  with, a number or a text such as ``"1 (2 for dW)"``), or ``{"error": "..."}`` and
+  exits;
 - for each line ``run SECONDS`` it trains for about that long and prints
   ``{"samples": n, "seconds": t}``;
 - ``quit`` or the end of stdin ends it.
@@ -50,13 +51,19 @@ class NnstudioSide:
             seed=0,
         )
 
-    def backend(self) -> tuple[str, int | None]:
-        """(NumPy's BLAS, its threads while this case trains)."""
+    def backend(self) -> tuple[str, int | str | None]:
+        """(NumPy's BLAS, its threads while this case trains: a number, or e.g. ``"1 (2
+        for dW)"`` when the weight-gradient products get more, see
+        ``engine.trainer.blas_threads_for``)."""
+        from ..engine.trainer import blas_threads_for
         from .machine import blas_info
 
-        with self.trainer.blas_threads():
-            info = blas_info()
-        return f"NumPy {np.__version__}, BLAS {info['blas']}", info["threads"]
+        outside = blas_info()["threads"]
+        with blas_threads_for(self.trainer.net.layer_sizes, self.trainer.batch_size) as widen:
+            threads = blas_info()["threads"]
+        if widen is not None:
+            threads = f"{threads} ({outside} for dW)"
+        return f"NumPy {np.__version__}, BLAS {blas_info()['blas']}", threads
 
     def steps(self, seconds: float) -> tuple[int, float]:
         """Step for about ``seconds``; returns (samples, elapsed)."""

@@ -205,7 +205,7 @@ def run_engine(args) -> int:
     print(f"float32 GEMM peak (2048x2048 matmul): {peak_before / 1e9:.1f} GFLOP/s", file=out)
     measured = []
     backends: dict[str, str] = {}
-    threads: dict[str, dict[str, int | None]] = {}
+    threads: dict[str, dict[str, int | str | None]] = {}
     for name in names:
         rates, seen = _measure(CASES[name], with_torch, args)
         measured.append((CASES[name], rates))
