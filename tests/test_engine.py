@@ -495,6 +495,11 @@ def test_a_tiny_network_and_other_threads_never_change_blas_threads_in_a_step():
     with threadpool_limits(limits=2, user_api="blas"):
         with blas_threads_for([2, 8, 8, 1], 10) as widen:  # no product worth a thread
             assert widen is None
+        # a 128 x 128 dW from two 128 x 128 inputs: big enough, but it reads as much as
+        # it writes
+        assert step_flops([2, 128, 128, 2], 128) < SINGLE_THREAD_FLOPS
+        with blas_threads_for([2, 128, 128, 2], 128) as widen:
+            assert widen is None and _blas_threads() == {1}
         with blas_threads_for([784, 128, 10], 32) as widen:
             seen = []
 
