@@ -15,7 +15,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QSpinBox
+from PySide6.QtWidgets import QApplication, QSpinBox, QWidget
 
 from nnstudio.app.main_window import MainWindow
 from nnstudio.io.model_file import load_model
@@ -71,6 +71,27 @@ def test_build_network_by_clicking_updates_drawing_and_timing(qtbot, window):
     qtbot.mouseClick(w.layer_table.up_button, Qt.MouseButton.LeftButton)
     assert w.layer_table.hidden_layers() == [7, 32]
     assert w.network_view.layer_sizes() == [2, 7, 32, 2]
+
+
+def test_named_controls_show_their_tip_in_the_status_bar_and_to_screen_readers(window):
+    # the training buttons, speed and epoch sliders, early-stopping controls and the
+    # timing view's controls are all made by one helper: a tip is the tooltip, the status
+    # bar's text on hover and the accessible description alike
+    names = [
+        "trainButton",
+        "speedSlider",
+        "epochSlider",
+        "restoreEpochButton",
+        "keepBestCheck",
+        "patienceSpin",
+        "timingWidthsEdit",
+    ]
+    for name in names:
+        widget = window.findChild(QWidget, name)
+        assert widget is not None, name
+        tip = widget.toolTip()
+        assert tip and widget.accessibleName(), name
+        assert widget.statusTip() == tip and widget.accessibleDescription() == tip, name
 
 
 @pytest.mark.parametrize("bad", [0, MAX_UNITS + 1, "abc", -3, "2.5"])

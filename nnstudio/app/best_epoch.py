@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
+from nnstudio.app.named import named
 from nnstudio.engine.schedules import SCHEDULES
 from nnstudio.pipeline import TrainConfig
 
@@ -34,14 +35,6 @@ SCHEDULE_TIPS = {
 }
 
 
-def _named(widget: QWidget, name: str, accessible: str, tip: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    widget.setStatusTip(tip)
-    return widget
-
-
 class StoppingControls(QWidget):
     """``keepBestCheck``, ``patienceSpin`` and ``scheduleCombo`` in one row.
 
@@ -54,7 +47,7 @@ class StoppingControls(QWidget):
         super().__init__(parent)
         self.setObjectName("stoppingControls")
         d = TrainConfig()
-        self.keep_best = _named(
+        self.keep_best = named(
             QCheckBox("Keep best weights"),
             "keepBestCheck",
             "Keep best weights",
@@ -62,7 +55,7 @@ class StoppingControls(QWidget):
             "validation loss",
         )
         self.keep_best.setChecked(d.restore_best)
-        self.patience = _named(
+        self.patience = named(
             QSpinBox(),
             "patienceSpin",
             "Patience",
@@ -72,7 +65,7 @@ class StoppingControls(QWidget):
         self.patience.setSpecialValueText("off")
         self.patience.setValue(d.patience)
         self.patience.setKeyboardTracking(False)
-        self.schedule = _named(
+        self.schedule = named(
             QComboBox(), "scheduleCombo", "Learning-rate schedule", "How the rate changes"
         )
         for i, name in enumerate(SCHEDULES):

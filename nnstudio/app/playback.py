@@ -25,16 +25,10 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from nnstudio.app.controller import RUNNING, TrainingController
+from nnstudio.app.named import named
 from nnstudio.pacing import SPEED_MAX, steps_per_second
 
 __all__ = ["PlaybackBar"]
-
-
-def _named(widget: QWidget, name: str, accessible: str, tip: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    return widget
 
 
 def speed_text(position: int) -> str:
@@ -59,7 +53,7 @@ class PlaybackBar(QWidget):
         self.setObjectName("playbackBar")
         self._w = window
         self.controller: TrainingController = window.controller
-        self.speed_slider = _named(
+        self.speed_slider = named(
             QSlider(Qt.Orientation.Horizontal),
             "speedSlider",
             "Training speed",
@@ -70,7 +64,7 @@ class PlaybackBar(QWidget):
         self.speed_slider.setMaximumWidth(160)
         self.speed_label = QLabel(speed_text(self.speed_slider.value()))
         self.speed_label.setMinimumWidth(80)
-        self.epoch_slider = _named(
+        self.epoch_slider = named(
             QSlider(Qt.Orientation.Horizontal),
             "epochSlider",
             "Shown epoch",
@@ -82,7 +76,7 @@ class PlaybackBar(QWidget):
         self.epoch_label = QLabel("")
         self.epoch_label.setObjectName("epochLabel")
         self.epoch_label.setMinimumWidth(220)
-        self.restore_button = _named(
+        self.restore_button = named(
             QPushButton("Restore epoch"),
             "restoreEpochButton",
             "Restore the shown epoch",

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app.boundary_view import style_plot
+from nnstudio.app.named import named
 from nnstudio.app.palette import BASE_COLORS
 from nnstudio.app.threads import make_thread
 from nnstudio.engine.timing import (
@@ -150,22 +151,14 @@ class TimingPanel(QWidget):
         self._set_running(False)
 
     # ------------------------------------------------------------------ building
-    def _named(self, widget: QWidget, name: str, accessible: str, tip: str = "") -> QWidget:
-        widget.setObjectName(name)
-        widget.setAccessibleName(accessible)
-        if tip:
-            widget.setToolTip(tip)
-            widget.setAccessibleDescription(tip)
-        return widget
-
     def _build_controls(self) -> None:
-        self.widths_edit = self._named(
+        self.widths_edit = named(
             QLineEdit(",".join(map(str, DEFAULT_WIDTHS))),
             "timingWidthsEdit",
             "Widths to time",
             "Hidden-layer widths to time, separated by commas",
         )
-        self.batch_spin = self._named(
+        self.batch_spin = named(
             QSpinBox(),
             "timingBatchSizeSpin",
             "Timing mini-batch size",
@@ -173,7 +166,7 @@ class TimingPanel(QWidget):
         )
         self.batch_spin.setRange(1, 4096)
         self.batch_spin.setValue(DEFAULT_BATCH_SIZE)
-        self.budget_spin = self._named(
+        self.budget_spin = named(
             QDoubleSpinBox(),
             "timingBudgetSpin",
             "Seconds per width",
@@ -184,16 +177,16 @@ class TimingPanel(QWidget):
         self.budget_spin.setSingleStep(0.5)
         self.budget_spin.setSuffix(" s")
         self.budget_spin.setValue(1.0)
-        self.run_button = self._named(
+        self.run_button = named(
             QPushButton("Run"),
             "timingRunButton",
             "Run timing",
             "Time the loop and matrix engines over the widths",
         )
-        self.cancel_button = self._named(
+        self.cancel_button = named(
             QPushButton("Cancel"), "timingCancelButton", "Cancel timing", "Stop the timing run"
         )
-        self.progress_bar = self._named(
+        self.progress_bar = named(
             QProgressBar(), "timingProgressBar", "Timing progress", "Widths timed so far"
         )
         self.progress_bar.setRange(0, 1)

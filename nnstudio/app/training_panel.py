@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.app.controller import IDLE, PAUSED, RUNNING
+from nnstudio.app.named import named
 from nnstudio.app.spin_boxes import RangeDoubleSpinBox, RangeSpinBox
 from nnstudio.engine.losses import LOSSES
 from nnstudio.engine.optimizers import DEFAULT_LR, OPTIMIZERS
@@ -35,14 +36,6 @@ LR_MIN, LR_MAX = 1e-6, 10.0
 L2_AUTO_STEP = 1e-6
 MAX_EPOCHS = 1_000_000
 MAX_BATCH = 1_000_000
-
-
-def _named(widget, name: str, accessible: str, tip: str):
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    widget.setStatusTip(tip)
-    return widget
 
 
 class TrainingPanel(QWidget):
@@ -61,7 +54,7 @@ class TrainingPanel(QWidget):
         d = TrainConfig()
 
         def push(text: str, name: str, tip: str) -> QPushButton:
-            return _named(QPushButton(text), name, text, tip)
+            return named(QPushButton(text), name, text, tip)
 
         self.train_button = push("Train", "trainButton", "Train the network (F5)")
         self.pause_button = push("Pause", "pauseButton", "Pause or resume training (F6)")
@@ -72,7 +65,7 @@ class TrainingPanel(QWidget):
         )
         self.train_button.setDefault(True)
 
-        self.lr_spin = _named(
+        self.lr_spin = named(
             RangeDoubleSpinBox(),
             "learningRateSpin",
             "Learning rate",
@@ -84,35 +77,35 @@ class TrainingPanel(QWidget):
         self.lr_spin.setValue(d.learning_rate)
         self.lr_spin.setKeyboardTracking(False)
 
-        self.epochs_spin = _named(
+        self.epochs_spin = named(
             RangeSpinBox(), "epochsSpin", "Epochs", "Passes over the training data"
         )
         self.epochs_spin.setRange(1, MAX_EPOCHS)
         self.epochs_spin.setValue(d.epochs)
         self.epochs_spin.setKeyboardTracking(False)
 
-        self.batch_spin = _named(
+        self.batch_spin = named(
             RangeSpinBox(), "batchSizeSpin", "Batch size", "Examples per gradient step"
         )
         self.batch_spin.setRange(1, MAX_BATCH)
         self.batch_spin.setValue(d.batch_size)
         self.batch_spin.setKeyboardTracking(False)
 
-        self.loss_combo = _named(
+        self.loss_combo = named(
             QComboBox(), "lossCombo", "Loss", "Loss function; 'auto' follows the task"
         )
         self.loss_combo.addItem("auto", None)
         for name in LOSSES:
             self.loss_combo.addItem(name, name)
 
-        self.optimizer_combo = _named(
+        self.optimizer_combo = named(
             QComboBox(), "optimizerCombo", "Optimizer", "How the gradient updates the weights"
         )
         for name in OPTIMIZERS:
             self.optimizer_combo.addItem(name, name)
         self.optimizer_combo.setCurrentIndex(OPTIMIZERS.index(d.optimizer))
 
-        self.l2_spin = _named(
+        self.l2_spin = named(
             RangeDoubleSpinBox(),
             "l2Spin",
             "L2 weight decay",
@@ -126,18 +119,18 @@ class TrainingPanel(QWidget):
         self.l2_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
         self._show_l2(d.l2)
 
-        self.seed_spin = _named(
+        self.seed_spin = named(
             RangeSpinBox(), "seedSpin", "Seed", "Seed of the initial weights, split and shuffling"
         )
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setValue(d.seed)
 
-        self.dtype_combo = _named(
+        self.dtype_combo = named(
             QComboBox(), "dtypeCombo", "Precision", "float32 is faster; float64 is more exact"
         )
         self.dtype_combo.addItems(["float32", "float64"])
 
-        self.progress_bar = _named(
+        self.progress_bar = named(
             QProgressBar(), "progressBar", "Training progress", "Share of the planned steps done"
         )
         self.progress_bar.setRange(0, 1000)
