@@ -485,38 +485,81 @@ def test_a_one_thread_step_gives_its_weight_gradient_products_the_configured_thr
         np.testing.assert_allclose(b, b0 - 0.1 * g, rtol=1e-4, atol=1e-6)
 
 
-def test_a_tiny_network_and_other_threads_never_change_blas_threads_in_a_step():
-    import threading
-
+def test_which_steps_get_a_widen_and_what_it_sets():
     from threadpoolctl import threadpool_limits
 
     from nnstudio.engine.trainer import blas_threads_for
 
     with threadpool_limits(limits=2, user_api="blas"):
         with blas_threads_for([2, 8, 8, 1], 10) as widen:  # no product worth a thread
-            assert widen is None
+            assert widen is None and _blas_threads() == {1}
         # a 128 x 128 dW from two 128 x 128 inputs: big enough, but it reads as much as
         # it writes
         assert step_flops([2, 128, 128, 2], 128) < SINGLE_THREAD_FLOPS
         with blas_threads_for([2, 128, 128, 2], 128) as widen:
             assert widen is None and _blas_threads() == {1}
         with blas_threads_for([784, 128, 10], 32) as widen:
-            seen = []
-
-            def elsewhere():
-                widen(True)
-                seen.append(_blas_threads())
-
-            t = threading.Thread(target=elsewhere)
-            t.start()
-            t.join()
-            assert seen == [{1}]  # a call from another thread does nothing
+            assert _blas_threads() == {1}
             widen(True)
             assert _blas_threads() == {2}
             widen(False)
             assert _blas_threads() == {1}
         with blas_threads_for([784, 128, 10], 10**4) as widen:  # every product on 2
             assert widen is None and _blas_threads() == {2}
+        assert _blas_threads() == {2}
+    with threadpool_limits(limits=1, user_api="blas"):
+        with blas_threads_for([784, 128, 10], 32) as widen:  # nothing to widen to
+            assert widen is None
+
+
+def test_widen_sets_each_library_to_its_own_count_and_only_from_its_thread():
+    import threading
+
+    from nnstudio.engine.trainer import Widen
+
+    class Lib:
+        def __init__(self):
+            self.calls = []
+
+        def set_num_threads(self, n):
+            self.calls.append(n)
+
+    a, b = Lib(), Lib()
+    widen = Widen([(a, 4), (b, 2)])
+    t = threading.Thread(target=widen, args=(True,))
+    t.start()
+    t.join()
+    assert a.calls == b.calls == []  # another thread's call does nothing
+    widen(True)
+    widen(False)
+    assert (a.calls, b.calls) == ([4, 1], [2, 1])
+
+
+def test_the_timing_view_and_the_benchmark_widen_as_training_does(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    import nnstudio.engine.network as network
+    from nnstudio.bench.cases import CASES
+    from nnstudio.bench.sides import NnstudioSide
+    from nnstudio.engine.timing import _time_matrix
+
+    seen = set()
+    weights = network.dense_backward_weights
+
+    def spy(*args):
+        seen.update(_blas_threads())
+        return weights(*args)
+
+    monkeypatch.setattr(network, "dense_backward_weights", spy)
+    net = MLP([784, 128, 10], ["relu", "softmax"], seed=0)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((32, 784), dtype=np.float32)
+    Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 32)]
+    with threadpool_limits(limits=2, user_api="blas"):
+        _time_matrix(net, [(X, Y)], 32, repeats=1, budget=0.05, should_stop=None)
+        assert seen == {2}
+        assert NnstudioSide(CASES["small"]).backend()[1] == "1 (2 for dW)"
+        assert NnstudioSide(CASES["tiny"]).backend()[1] == 1
 
 
 def test_without_shuffle_batches_are_the_rows_in_order():

@@ -46,10 +46,26 @@ def step_flops(layer_sizes, batch_size: int) -> int:
     return 3 * sum(per) - per[0]
 
 
-#: A weight-gradient product of at least this many FLOPs, whose ``dW`` has at least as
-#: many elements as its two inputs, runs on every BLAS thread even in a step under
-#: ``SINGLE_THREAD_FLOPS`` (see ``blas_threads_for``).
+#: A step under ``SINGLE_THREAD_FLOPS`` still runs its weight-gradient products on every
+#: BLAS thread when one of them is at least this many FLOPs and its ``dW`` has at least
+#: as many elements as its two inputs (see ``blas_threads_for``).
 WIDE_GRADIENT_FLOPS = 2e6
+
+
+class Widen:
+    """The ``widen`` argument of ``MLP.checked_gradients``: ``widen(True)`` sets each
+    BLAS library back to the thread count it had (``counts``: ``(library controller,
+    threads)`` pairs from threadpoolctl), ``widen(False)`` to one thread. The count is
+    the whole process's, so only calls from the thread that made it do anything."""
+
+    def __init__(self, counts) -> None:
+        self.counts = list(counts)
+        self.owner = threading.get_ident()
+
+    def __call__(self, on: bool) -> None:
+        if threading.get_ident() == self.owner:
+            for lib, n in self.counts:
+                lib.set_num_threads(n if on else 1)
 
 
 @contextlib.contextmanager
@@ -59,17 +75,28 @@ def blas_threads_for(layer_sizes, batch_size: int):
     without it, nothing changes.
 
     It yields the ``widen`` argument of ``MLP.checked_gradients`` for steps taken on this
-    thread: None, or, for a one-thread step with a weight-gradient product of at least
-    ``WIDE_GRADIENT_FLOPS`` when more threads are configured, a function that gives those
-    products the configured threads back. Why only those: a product that reads a weight
-    matrix on two cores leaves its cache lines on both, and the update that then writes
-    the weights waits for the other core to give them up. Measured on 2 cores with
-    784-128-10 at batch 32: the forward product took 45 us on two threads against 75 on
-    one, but the update went from 10 to 60-230 us; ``dW = A.T @ dZ`` reads no weights.
-    Its inputs pay the same way when they are next written, hence the second condition:
-    the gradients of 784-128-10 at batch 32 took 13% less time widened, 784-64-10 10%
-    less, 20-256-256-2 at batch 64 0-5% less; 2-128-128-2 at batch 128 (a 128 x 128
-    ``dW`` from two 128 x 128 inputs) 1-4% more.
+    thread: None, or a ``Widen`` that gives the weight-gradient products (all of them,
+    which come together at the end of the backward pass) the threads configured before
+    the block. Only a one-thread step with more threads configured gets one, and only
+    when one of its weight-gradient products reaches ``WIDE_GRADIENT_FLOPS`` and writes
+    at least as many numbers as it reads (OpenBLAS keeps its small products on one
+    thread anyway).
+
+    Why only those products: a product that reads a weight matrix on two cores leaves its
+    cache lines on both, and the update that then writes the weights waits for the other
+    core to give them up. Measured on 2 cores with 784-128-10 at batch 32: the forward
+    product took 45 us on two threads against 75 on one, but the update went from 10 to
+    60-230 us; ``dW = A.T @ dZ`` reads no weights. Its inputs pay the same way when they
+    are next written, hence the second condition: the gradients of 784-128-10 at batch
+    32 took 13% less time widened, 784-64-10 10% less, 2-256-256-2 at batch 128 7% less,
+    20-256-256-2 at batch 64 0-5% less; 2-128-128-2 at batch 128 (a 128 x 128 ``dW`` from
+    two 128 x 128 inputs) between 1% less and 4% more.
+
+    With threadpoolctl 3.8 (not 3.6) and OpenBLAS on pthreads, only the thread that first
+    changed the thread count can change it again, while it lives; from any other thread
+    the limit and ``Widen`` do nothing. The desktop app changes it on the GUI thread
+    (``app.threads.leave_the_gui_a_core``), so its workers train with what the window
+    left them.
     """
     try:
         from threadpoolctl import ThreadpoolController
@@ -80,24 +107,18 @@ def blas_threads_for(layer_sizes, batch_size: int):
         yield None
         return
     blas = ThreadpoolController().select(user_api="blas")
-    configured = max((lib.num_threads for lib in blas.lib_controllers), default=1)
+    # (a library that cannot say its count stays at one thread inside)
+    counts = [(lib, lib.num_threads or 1) for lib in blas.lib_controllers]
     m, sizes = batch_size, list(layer_sizes)
     wide = any(
         2 * m * a * b >= WIDE_GRADIENT_FLOPS and a * b >= m * (a + b)
         for a, b in zip(sizes, sizes[1:])
     )
     with blas.limit(limits=1):
-        if configured <= 1 or not wide:
+        if not wide or all(n <= 1 for _, n in counts):
             yield None
-            return
-        libs, owner = blas.lib_controllers, threading.get_ident()
-
-        def widen(on: bool) -> None:
-            if threading.get_ident() == owner:  # the thread count is the whole process's
-                for lib in libs:
-                    lib.set_num_threads(configured if on else 1)
-
-        yield widen
+        else:
+            yield Widen(counts)
 
 
 @dataclass
