@@ -259,6 +259,28 @@ def test_bench_engine_json_reports_throughput_and_gemm_fraction(capsys):
     assert "nnstudio process: NumPy" in out  # the side ran in a process of its own
 
 
+def test_bench_engine_holds_each_case_against_the_peak_measured_around_it(capsys, monkeypatch):
+    import nnstudio.bench.throughput as throughput
+
+    # peaks measured before tiny, between tiny and small, after small (FLOP/s)
+    peaks = iter([4e9, 1e9, 2e9])
+    monkeypatch.setattr(throughput, "gemm_peak", lambda: next(peaks))
+    monkeypatch.setattr(
+        throughput,
+        "_measure",
+        lambda case, with_torch, args: ({"nnstudio": [100.0]}, {"nnstudio": ("NumPy", 1)}),
+    )
+    args = _parse(["--engine", "--json", "--no-torch", "--cases", "tiny,small"])
+    assert bench.run(args) == 0
+    doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    tiny, small = doc["rows"]
+    assert doc["gemm_peaks_between_cases"] == [4e9, 1e9, 2e9]
+    assert (tiny["gemm_peak_flops"], small["gemm_peak_flops"]) == (4e9, 2e9)
+    # 100 samples/s at step_flops / batch FLOPs a sample, over that case's peak
+    per_sample = step_flops([784, 128, 10], 32) / 32
+    assert small["nnstudio_gemm_fraction"] == pytest.approx(100 * per_sample / 2e9)
+
+
 def test_step_flops_counts_forward_weight_and_input_gradients_but_the_first_input():
     # 784-512-512-10, batch 128: layer 0 forward + dW only, the others also dA_prev
     per = [2 * 128 * 784 * 512, 2 * 128 * 512 * 512, 2 * 128 * 512 * 10]
