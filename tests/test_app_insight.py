@@ -12,7 +12,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox
 
-from nnstudio.app.main_window import MainWindow
 from nnstudio.insight.surface import make_plane
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -40,12 +39,10 @@ def layers(session, X_raw):
 
 
 @pytest.fixture
-def window(qtbot, errors):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.insight.wait()
+def window(window):
+    """conftest's window, whose insight computations end before it is deleted."""
+    yield window
+    window.insight.wait()
 
 
 def train(qtbot, w, epochs=5):

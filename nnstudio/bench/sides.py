@@ -58,12 +58,12 @@ class NnstudioSide:
         from ..engine.trainer import blas_threads_for
         from .machine import blas_info
 
-        outside = blas_info()["threads"]
+        info = blas_info()
         with blas_threads_for(self.trainer.net.layer_sizes, self.trainer.batch_size) as widen:
             threads = blas_info()["threads"]
         if widen is not None:
-            threads = f"{threads} ({outside} for dW)"
-        return f"NumPy {np.__version__}, BLAS {blas_info()['blas']}", threads
+            threads = f"{threads} ({info['threads']} for dW)"
+        return f"NumPy {np.__version__}, BLAS {info['blas']}", threads
 
     def steps(self, seconds: float) -> tuple[int, float]:
         """Step for about ``seconds``; returns (samples, elapsed)."""
